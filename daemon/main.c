@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* crispd: command line, configuration, signals, and wiring of the gRPC server.
+ * runs in: daemon/privileged. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "daemon/crisp.h"
+#include "daemon/grpc_server.h"
+#include "daemon/log.h"
+#include "parsers/base/macro.h"
+
+static const char *arg_listen;
+static const char *arg_root;
+static const char *arg_runroot;
+static const char *arg_config;
+static const char *arg_log_level;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "Usage: crispd [OPTIONS]          run the CRI runtime daemon\n"
+		   "       crispd config [OPTIONS]   print the effective configuration\n\n"
+		   "Options:\n"
+		   "  --listen PATH      unix socket to serve (default /run/crisp/crisp.sock)\n"
+		   "  --root DIR         persistent state (default /var/lib/crisp)\n"
+		   "  --runroot DIR      runtime state (default /run/crisp)\n"
+		   "  --config FILE      config file (default " CONFIG_DEFAULT_PATH
+		   ", optional)\n"
+		   "  --log-level LEVEL  error, warn, info or debug (default info)\n"
+		   "  --help             show this help\n"
+		   "  --version          show the version\n");
+}
+
+/* Returns 0 to go on, 1 to exit successfully, -1 on a usage error. */
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"listen", required_argument, NULL, 'l'},  {"root", required_argument, NULL, 'r'},
+		{"runroot", required_argument, NULL, 'R'}, {"config", required_argument, NULL, 'c'},
+		{"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},	   {NULL, 0, NULL, 0},
+	};
+	int c;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			arg_listen = optarg;
+			break;
+		case 'r':
+			arg_root = optarg;
+			break;
+		case 'R':
+			arg_runroot = optarg;
+			break;
+		case 'c':
+			arg_config = optarg;
+			break;
+		case 'L':
+			arg_log_level = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		case 'V':
+			printf("crispd %s (git %s)\n", CRISP_VERSION, CRISP_GIT_REV);
+			return 1;
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+override_path(char **dst, const char *flag, const char *v, char *err, size_t errsz)
+{
+	if (!v)
+		return 0;
+	if (v[0] != '/') {
+		snprintf(err, errsz, "--%s %s: need an absolute path", flag, v);
+		return -EINVAL;
+	}
+	char *n = strdup(v);
+	if (!n)
+		return -ENOMEM;
+	free(*dst);
+	*dst = n;
+	return 0;
+}
+
+/* Defaults, then the config file, then flags. The default file is optional; a file named
+ * with --config must exist. */
+static struct config *
+load_config(char *err, size_t errsz)
+{
+	struct config *c = config_new_defaults();
+	if (!c) {
+		snprintf(err, errsz, "out of memory");
+		return NULL;
+	}
+	const char *path = arg_config ? arg_config : CONFIG_DEFAULT_PATH;
+	if (arg_config || access(path, F_OK) == 0) {
+		if (config_load_file(c, path, err, errsz) < 0)
+			return config_free(c);
+	}
+	if (override_path(&c->listen, "listen", arg_listen, err, errsz) < 0 ||
+	    override_path(&c->root, "root", arg_root, err, errsz) < 0 ||
+	    override_path(&c->runroot, "runroot", arg_runroot, err, errsz) < 0)
+		return config_free(c);
+	if (arg_log_level && log_level_from_string(arg_log_level, &c->log_level) < 0) {
+		snprintf(err, errsz, "--log-level %s: want error, warn, info or debug",
+			 arg_log_level);
+		return config_free(c);
+	}
+	if (config_validate(c, err, errsz) < 0)
+		return config_free(c);
+	return c;
+}
+
+/* SIGHUP: load the file again and swap it in. Paths the running daemon already uses
+ * (listen, root, runroot) keep their values until restart. */
+static void
+reload(struct crisp *cr)
+{
+	char err[512];
+	struct config *n = load_config(err, sizeof(err));
+	if (!n) {
+		log_error(0, "SIGHUP: configuration not reloaded: %s", err);
+		return;
+	}
+	pthread_rwlock_wrlock(&cr->cfg_lock);
+	struct config *old = cr->cfg;
+	if (strcmp(n->listen, old->listen) != 0 || strcmp(n->root, old->root) != 0 ||
+	    strcmp(n->runroot, old->runroot) != 0)
+		log_warn(0, "SIGHUP: listen, root and runroot change only on restart");
+	char *keep[3] = {old->listen, old->root, old->runroot};
+	old->listen = n->listen;
+	old->root = n->root;
+	old->runroot = n->runroot;
+	n->listen = keep[0];
+	n->root = keep[1];
+	n->runroot = keep[2];
+	cr->cfg = n;
+	log_set_level(n->log_level);
+	pthread_rwlock_unlock(&cr->cfg_lock);
+	config_free(old);
+	log_info(0, "configuration reloaded");
+}
+
+static int
+on_signal(int fd, void *arg)
+{
+	struct signalfd_siginfo si;
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return 0;
+	if (si.ssi_signo == SIGHUP) {
+		reload(arg);
+		return 0;
+	}
+	log_info(0, "received %s", strsignal((int)si.ssi_signo));
+	return 1;
+}
+
+static int
+make_dirs(const struct config *c)
+{
+	const char *dirs[] = {c->root, c->runroot};
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		char buf[4096];
+		snprintf(buf, sizeof(buf), "%s", dirs[i]);
+		for (char *p = buf + 1;; p++) {
+			if (*p != '/' && *p != '\0')
+				continue;
+			char saved = *p;
+			*p = '\0';
+			if (mkdir(buf, 0700) < 0 && errno != EEXIST) {
+				log_error(0, "cannot create %s: %s", buf, strerror(errno));
+				return -errno;
+			}
+			*p = saved;
+			if (!saved)
+				break;
+		}
+	}
+	return 0;
+}
+
+static int
+serve(struct crisp *cr)
+{
+	sigset_t mask;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	/* Blocked before any thread starts, so every worker inherits the mask and the
+	 * signals arrive only through the signalfd on the loop thread. */
+	if (pthread_sigmask(SIG_BLOCK, &mask, NULL) != 0)
+		return 1;
+	(void)signal(SIGPIPE, SIG_IGN);
+	cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0 || make_dirs(cr->cfg) < 0)
+		return 1;
+	struct grpc_server *srv = grpc_server_new(cr);
+	if (!srv || services_register(srv) < 0) {
+		log_error(0, "cannot set up the gRPC server");
+		return 1;
+	}
+	char err[512];
+	if (grpc_server_listen(srv, cr->cfg->listen, err, sizeof(err)) < 0) {
+		log_error(0, "%s", err);
+		(void)grpc_server_free(srv);
+		return 1;
+	}
+	log_info(0, "crispd %s (git %s) serving %s", CRISP_VERSION, CRISP_GIT_REV,
+		 cr->cfg->listen);
+	int r = grpc_server_run(srv, sfd, on_signal, cr);
+	(void)grpc_server_free(srv);
+	log_info(0, "crispd stopped");
+	return r < 0 ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int print_config = 0;
+	if (argc > 1 && strcmp(argv[1], "config") == 0) {
+		print_config = 1;
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
+	int r = parse_args(argc, argv);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+	if (optind < argc) {
+		fprintf(stderr, "crispd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	char err[512];
+	struct crisp cr = {.config_path = arg_config};
+	cr.cfg = load_config(err, sizeof(err));
+	if (!cr.cfg) {
+		fprintf(stderr, "crispd: %s\n", err);
+		return 2;
+	}
+	if (print_config) {
+		r = config_print(cr.cfg, stdout);
+		config_free(cr.cfg);
+		return r < 0 ? 1 : 0;
+	}
+	log_set_level(cr.cfg->log_level);
+	pthread_rwlock_init(&cr.cfg_lock, NULL);
+	pthread_mutex_init(&cr.net_mu, NULL);
+	r = serve(&cr);
+	config_free(cr.cfg);
+	free(cr.pod_cidr);
+	return r;
+}

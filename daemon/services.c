@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Registers the CRI services: every method is known (unimplemented ones answer
+ * UNIMPLEMENTED with their name), then each area binds the handlers it implements.
+ * runs in: daemon/privileged. */
+#include "cri/api.pb-c.h"
+#include "daemon/crisp.h"
+
+const struct config *
+crisp_config_lock(struct crisp *c)
+{
+	pthread_rwlock_rdlock(&c->cfg_lock);
+	return c->cfg;
+}
+
+void
+crisp_config_unlock(struct crisp *c)
+{
+	pthread_rwlock_unlock(&c->cfg_lock);
+}
+
+int
+services_register(struct grpc_server *s)
+{
+	int r = grpc_server_add_service(s, &runtime__v1__runtime_service__descriptor);
+	if (r < 0)
+		return r;
+	r = grpc_server_add_service(s, &runtime__v1__image_service__descriptor);
+	if (r < 0)
+		return r;
+	return runtime_info_register(s);
+}
