@@ -285,6 +285,8 @@ request_body_done(struct grpc_call *call)
 	if (call->responded)
 		return;
 	int r = grpc_wire_parse_unary(call->req, call->req_len, GRPC_MAX_MESSAGE, &msg);
+	if (r == 0 && call_dispatch(call, msg.data, msg.len) == 0)
+		return; /* a worker owns the outcome now; never look at call->done here */
 	if (r == -ENOTSUP)
 		call_fail(call, GRPC_STATUS_UNIMPLEMENTED,
 			  "compressed requests are not supported (grpc-accept-encoding: identity)");
@@ -294,11 +296,10 @@ request_body_done(struct grpc_call *call)
 	else if (r < 0)
 		call_fail(call, GRPC_STATUS_INTERNAL,
 			  "malformed gRPC framing: a unary request must carry exactly one message");
-	else if (call_dispatch(call, msg.data, msg.len) < 0)
+	else
 		call_fail(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
 			  "crispd is overloaded: %u calls are already queued", GRPC_MAX_QUEUED_CALLS);
-	if (call->done)
-		submit_trailers_only(call, "200");
+	submit_trailers_only(call, "200");
 }
 
 static int
