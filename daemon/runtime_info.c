@@ -23,7 +23,8 @@ version_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
 {
 	(void)req;
 	(void)ud;
-	Runtime__V1__VersionResponse resp = RUNTIME__V1__VERSION_RESPONSE__INIT;
+	Runtime__V1__VersionResponse resp;
+	runtime__v1__version_response__init(&resp);
 	resp.version = UNCONST("0.1.0"); /* the kubelet runtime API version, as CRI-O reports */
 	resp.runtime_name = UNCONST("crisp");
 	resp.runtime_version = UNCONST(CRISP_VERSION "+" CRISP_GIT_REV);
@@ -213,7 +214,8 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
 	cleanup_free struct status_buf *b = calloc(1, sizeof(*b));
 	if (!b)
 		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
-	Runtime__V1__StatusResponse resp = RUNTIME__V1__STATUS_RESPONSE__INIT;
+	Runtime__V1__StatusResponse resp;
+	runtime__v1__status_response__init(&resp);
 	cleanup_free char *json = NULL;
 
 	const struct config *cfg = crisp_config_lock(cr);
@@ -256,13 +258,15 @@ runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *req, void
 {
 	(void)req;
 	struct crisp *cr = ud;
-	Runtime__V1__LinuxRuntimeConfiguration lin = RUNTIME__V1__LINUX_RUNTIME_CONFIGURATION__INIT;
+	Runtime__V1__LinuxRuntimeConfiguration lin;
+	runtime__v1__linux_runtime_configuration__init(&lin);
 	const struct config *cfg = crisp_config_lock(cr);
 	lin.cgroup_driver = cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD
 				    ? RUNTIME__V1__CGROUP_DRIVER__SYSTEMD
 				    : RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
 	crisp_config_unlock(cr);
-	Runtime__V1__RuntimeConfigResponse resp = RUNTIME__V1__RUNTIME_CONFIG_RESPONSE__INIT;
+	Runtime__V1__RuntimeConfigResponse resp;
+	runtime__v1__runtime_config_response__init(&resp);
 	resp.linux = &lin;
 	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
 }
@@ -306,8 +310,8 @@ update_runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *re
 		cr->pod_cidr = copy;
 		pthread_mutex_unlock(&cr->net_mu);
 	}
-	Runtime__V1__UpdateRuntimeConfigResponse resp =
-		RUNTIME__V1__UPDATE_RUNTIME_CONFIG_RESPONSE__INIT;
+	Runtime__V1__UpdateRuntimeConfigResponse resp;
+	runtime__v1__update_runtime_config_response__init(&resp);
 	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
 }
 
