@@ -137,7 +137,8 @@ config_new_defaults(void)
 	c->max_parallel_downloads = 3;
 	if (set_str(&c->listen, "/run/crisp/crisp.sock") < 0 ||
 	    set_str(&c->root, "/var/lib/crisp") < 0 || set_str(&c->runroot, "/run/crisp") < 0 ||
-	    set_str(&c->conmon, "/usr/bin/conmon") < 0 || set_str(&c->default_runtime, "runc") < 0 ||
+	    set_str(&c->conmon, "/usr/bin/conmon") < 0 ||
+	    set_str(&c->default_runtime, "runc") < 0 ||
 	    set_str(&c->cni_conf_dir, "/etc/cni/net.d") < 0 ||
 	    strv_set_csv(&c->cni_bin_dirs, "/usr/lib/cni,/opt/cni/bin") < 0 ||
 	    strv_set_csv(&c->unqualified_search, "docker.io") < 0 ||
@@ -186,7 +187,7 @@ struct load_ctx {
 };
 
 static int fail(struct load_ctx *x, const char *section, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int
 fail(struct load_ctx *x, const char *section, const char *name, const char *fmt, ...)
@@ -324,7 +325,8 @@ load_runtime(struct load_ctx *x, const char *s, const char *k, const char *v)
 		if (strcmp(k, "default") != 0)
 			return fail(x, s, k, "unknown key");
 		if (!name_ok(v))
-			return fail(x, s, k, "\"%.60s\" is not a handler name ([a-z0-9._-], 1..63)", v);
+			return fail(x, s, k, "\"%.60s\" is not a handler name ([a-z0-9._-], 1..63)",
+				    v);
 		return set_str(&x->c->default_runtime, v) == 0;
 	}
 	const char *name = s + strlen("runtime.");
@@ -352,8 +354,8 @@ load_cni(struct load_ctx *x, const char *s, const char *k, const char *v)
 		if (strv_set_csv(&x->c->cni_bin_dirs, v) < 0)
 			return fail(x, s, k, "more than 64 items");
 		if (x->c->cni_bin_dirs.n == 0 || !all_ok(&x->c->cni_bin_dirs, path_ok))
-			return fail(x, s, k, "need a comma-separated list of absolute paths: \"%.60s\"",
-				    v);
+			return fail(x, s, k,
+				    "need a comma-separated list of absolute paths: \"%.60s\"", v);
 		return 1;
 	}
 	return fail(x, s, k, "unknown key");
@@ -416,11 +418,11 @@ struct limit_key {
 };
 
 static const struct limit_key limit_keys[] = {
-	{"layer_max_bytes", offsetof(struct config, layer_max_bytes), 0, 1u << 20, 1ull << 42},
-	{"helper_timeout_seconds", offsetof(struct config, helper_timeout_s), 1, 1, 3600},
-	{"pull_timeout_seconds", offsetof(struct config, pull_timeout_s), 1, 10, 86400},
-	{"shm_size_bytes", offsetof(struct config, shm_size_bytes), 0, 4096, 1ull << 40},
-	{"max_parallel_downloads", offsetof(struct config, max_parallel_downloads), 1, 1, 64},
+    {"layer_max_bytes", offsetof(struct config, layer_max_bytes), 0, 1u << 20, 1ull << 42},
+    {"helper_timeout_seconds", offsetof(struct config, helper_timeout_s), 1, 1, 3600},
+    {"pull_timeout_seconds", offsetof(struct config, pull_timeout_s), 1, 10, 86400},
+    {"shm_size_bytes", offsetof(struct config, shm_size_bytes), 0, 4096, 1ull << 40},
+    {"max_parallel_downloads", offsetof(struct config, max_parallel_downloads), 1, 1, 64},
 };
 
 static int
@@ -486,8 +488,7 @@ finish_load(struct load_ctx *x, int r, const char *name, char *err, size_t errsz
 }
 
 int
-config_load_string(struct config *c, const char *text, const char *name, char *err,
-		   size_t errsz)
+config_load_string(struct config *c, const char *text, const char *name, char *err, size_t errsz)
 {
 	struct load_ctx x = {.c = c};
 	int r = ini_parse_string(text, on_ini_line, &x);
@@ -581,8 +582,8 @@ config_print(const struct config *c, FILE *f)
 	for (size_t i = 0; i < ELEMENTSOF(limit_keys); i++) {
 		const char *base = (const char *)c;
 		uint64_t v = limit_keys[i].is_u32
-				     ? *(const uint32_t *)(const void *)(base + limit_keys[i].off)
-				     : *(const uint64_t *)(const void *)(base + limit_keys[i].off);
+				 ? *(const uint32_t *)(const void *)(base + limit_keys[i].off)
+				 : *(const uint64_t *)(const void *)(base + limit_keys[i].off);
 		fprintf(f, "%s = %" PRIu64 "\n", limit_keys[i].name, v);
 	}
 	return ferror(f) ? -EIO : 0;

@@ -153,7 +153,7 @@ call_run(struct grpc_call *call)
 	struct budget b = {.a = {budget_alloc, budget_free, NULL}, .left = GRPC_MAX_UNPACK_BYTES};
 	b.a.allocator_data = &b;
 	ProtobufCMessage *req =
-		protobuf_c_message_unpack(call->m->desc->input, &b.a, call->req_msg_len, call->req_msg);
+	    protobuf_c_message_unpack(call->m->desc->input, &b.a, call->req_msg_len, call->req_msg);
 	if (!req) {
 		grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
 				 "cannot decode the %s request: malformed protobuf or over the "

@@ -126,7 +126,7 @@ void conn_on_event(struct conn *c, uint32_t events);
 void call_pump(struct grpc_call *call);
 void call_detach(struct grpc_call *call);
 void call_fail(struct grpc_call *call, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* grpc_call.c */
 struct grpc_call *call_new(struct grpc_server *s);

@@ -90,8 +90,8 @@ grpc_server_add_service(struct grpc_server *s, const ProtobufCServiceDescriptor 
 }
 
 int
-grpc_server_handle(struct grpc_server *s, const ProtobufCServiceDescriptor *svc,
-		   const char *method, enum grpc_method_kind kind, grpc_method_fn fn)
+grpc_server_handle(struct grpc_server *s, const ProtobufCServiceDescriptor *svc, const char *method,
+		   enum grpc_method_kind kind, grpc_method_fn fn)
 {
 	char path[256];
 	snprintf(path, sizeof(path), "/%s/%s", svc->name, method);
@@ -169,10 +169,11 @@ grpc_server_listen(struct grpc_server *s, const char *path, char *err, size_t er
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char tmp[sizeof(sa.sun_path)];
-	if (path[0] != '/' || snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >=
-				      (int)sizeof(tmp)) {
-		snprintf(err, errsz, "socket path %s is not absolute or is too long (max %zu bytes)",
-			 path, sizeof(sa.sun_path) - 16);
+	if (path[0] != '/' ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp)) {
+		snprintf(err, errsz,
+			 "socket path %s is not absolute or is too long (max %zu bytes)", path,
+			 sizeof(sa.sun_path) - 16);
 		return -ENAMETOOLONG;
 	}
 	int r = mkdir_parents(path, 0700);
@@ -186,13 +187,13 @@ grpc_server_listen(struct grpc_server *s, const char *path, char *err, size_t er
 	struct stat st;
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
-			snprintf(err, errsz, "%s exists and is not a socket; refusing to replace it",
-				 path);
+			snprintf(err, errsz,
+				 "%s exists and is not a socket; refusing to replace it", path);
 			return -EEXIST;
 		}
 		if (socket_is_live(path)) {
-			snprintf(err, errsz, "a server is answering on %s; refusing to take it over",
-				 path);
+			snprintf(err, errsz,
+				 "a server is answering on %s; refusing to take it over", path);
 			return -EADDRINUSE;
 		}
 		log_info(0, "replacing stale socket %s", path);

@@ -22,7 +22,7 @@
 
 #define NV(n, v)                                                                                   \
 	{                                                                                          \
-		UNCONST(n), UNCONST(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE     \
+		UNCONST(n), UNCONST(v), sizeof(n) - 1, strlen(v), NGHTTP2_NV_FLAG_NONE             \
 	}
 
 struct status_hdrs {
@@ -124,11 +124,12 @@ call_pump(struct grpc_call *call)
 			submit_trailers_only(call, "200");
 		} else if (has_out || done) {
 			nghttp2_nv nv[3] = {
-				NV(":status", "200"),
-				NV("content-type", "application/grpc"),
-				NV("grpc-accept-encoding", "identity"),
+			    NV(":status", "200"),
+			    NV("content-type", "application/grpc"),
+			    NV("grpc-accept-encoding", "identity"),
 			};
-			nghttp2_data_provider prd = {.source.ptr = call, .read_callback = data_read_cb};
+			nghttp2_data_provider prd = {.source.ptr = call,
+						     .read_callback = data_read_cb};
 			if (nghttp2_submit_response(c->h2, call->stream_id, nv, 3, &prd) == 0)
 				call->headers_sent = 1;
 		}
@@ -254,15 +255,17 @@ request_head_done(struct grpc_call *call)
 	size_t sl, ml;
 	if (call->timeout_ns) {
 		uint64_t cap = GRPC_MAX_TIMEOUT_MS * 1000000ull;
-		call->deadline_ns = call->start_ns + (call->timeout_ns < cap ? call->timeout_ns : cap);
+		call->deadline_ns =
+		    call->start_ns + (call->timeout_ns < cap ? call->timeout_ns : cap);
 	}
 	if (!call->method_post)
 		call_fail(call, GRPC_STATUS_UNIMPLEMENTED, "gRPC needs :method POST");
 	else if (!call->ctype_ok)
 		call_fail(call, GRPC_STATUS_UNIMPLEMENTED, "content-type must be application/grpc");
-	else if (call->path_bad || grpc_wire_split_path(call->path, call->path_len, &svc, &sl,
-							&meth, &ml) < 0)
-		call_fail(call, GRPC_STATUS_UNIMPLEMENTED, "malformed :path (want /package.Service/Method)");
+	else if (call->path_bad ||
+		 grpc_wire_split_path(call->path, call->path_len, &svc, &sl, &meth, &ml) < 0)
+		call_fail(call, GRPC_STATUS_UNIMPLEMENTED,
+			  "malformed :path (want /package.Service/Method)");
 	else if (call->timeout_bad)
 		call_fail(call, GRPC_STATUS_INTERNAL, "malformed grpc-timeout header");
 	else if (!(call->m = find_method(call->srv, call->path)))
@@ -298,7 +301,8 @@ request_body_done(struct grpc_call *call)
 			  "malformed gRPC framing: a unary request must carry exactly one message");
 	else
 		call_fail(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-			  "crispd is overloaded: %u calls are already queued", GRPC_MAX_QUEUED_CALLS);
+			  "crispd is overloaded: %u calls are already queued",
+			  GRPC_MAX_QUEUED_CALLS);
 	submit_trailers_only(call, "200");
 }
 
@@ -481,9 +485,9 @@ conn_open(struct grpc_server *s, int fd)
 		return -ENOMEM;
 	}
 	nghttp2_settings_entry iv[] = {
-		{NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, GRPC_MAX_CONCURRENT_STREAMS},
-		{NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1u << 20},
-		{NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, GRPC_MAX_HEADER_LIST},
+	    {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, GRPC_MAX_CONCURRENT_STREAMS},
+	    {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 1u << 20},
+	    {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, GRPC_MAX_HEADER_LIST},
 	};
 	(void)nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, iv, ELEMENTSOF(iv));
 	(void)nghttp2_session_set_local_window_size(c->h2, NGHTTP2_FLAG_NONE, 0, 16 << 20);

@@ -57,7 +57,7 @@ int grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg);
 
 /* Record an error message for the status the handler returns; returns code. */
 int grpc_call_errorf(struct grpc_call *call, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Non-zero once the client cancelled (RST_STREAM), the deadline passed, the connection
  * closed or the server is stopping. */

@@ -23,7 +23,7 @@ int log_enabled(enum log_level l);
 
 /* Log one line: time, level, request id (0 = none) and the formatted message. Thread-safe. */
 void log_msg(enum log_level l, uint64_t req, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Copy an untrusted string for a log line: control bytes, '"', '\\' and non-ASCII become
  * \xHH, and the result is cut at LOG_MAX_UNTRUSTED input bytes with "..." appended.

@@ -32,8 +32,7 @@ usage(FILE *f)
 		   "  --listen PATH      unix socket to serve (default /run/crisp/crisp.sock)\n"
 		   "  --root DIR         persistent state (default /var/lib/crisp)\n"
 		   "  --runroot DIR      runtime state (default /run/crisp)\n"
-		   "  --config FILE      config file (default " CONFIG_DEFAULT_PATH
-		   ", optional)\n"
+		   "  --config FILE      config file (default " CONFIG_DEFAULT_PATH ", optional)\n"
 		   "  --log-level LEVEL  error, warn, info or debug (default info)\n"
 		   "  --help             show this help\n"
 		   "  --version          show the version\n");
@@ -44,10 +43,10 @@ static int
 parse_args(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"listen", required_argument, NULL, 'l'},  {"root", required_argument, NULL, 'r'},
-		{"runroot", required_argument, NULL, 'R'}, {"config", required_argument, NULL, 'c'},
-		{"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},	   {NULL, 0, NULL, 0},
+	    {"listen", required_argument, NULL, 'l'},    {"root", required_argument, NULL, 'r'},
+	    {"runroot", required_argument, NULL, 'R'},   {"config", required_argument, NULL, 'c'},
+	    {"log-level", required_argument, NULL, 'L'}, {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -222,8 +221,7 @@ serve(struct crisp *cr)
 		(void)grpc_server_free(srv);
 		return 1;
 	}
-	log_info(0, "crispd %s (git %s) serving %s", CRISP_VERSION, CRISP_GIT_REV,
-		 cr->cfg->listen);
+	log_info(0, "crispd %s (git %s) serving %s", CRISP_VERSION, CRISP_GIT_REV, cr->cfg->listen);
 	int r = grpc_server_run(srv, sfd, on_signal, cr);
 	(void)grpc_server_free(srv);
 	log_info(0, "crispd stopped");

@@ -55,12 +55,13 @@ check_runtime(const struct config *cfg, struct cond *c)
 	c->ok = 0;
 	if (!rt) {
 		snprintf(c->reason, sizeof(c->reason), "RuntimeHandlerMissing");
-		snprintf(c->message, sizeof(c->message), "default runtime handler %s is not configured",
-			 cfg->default_runtime);
+		snprintf(c->message, sizeof(c->message),
+			 "default runtime handler %s is not configured", cfg->default_runtime);
 	} else if (!executable_file(rt->path)) {
 		snprintf(c->reason, sizeof(c->reason), "OCIRuntimeMissing");
 		snprintf(c->message, sizeof(c->message),
-			 "OCI runtime %s of handler %s is not an executable file", rt->path, rt->name);
+			 "OCI runtime %s of handler %s is not an executable file", rt->path,
+			 rt->name);
 	} else if (!executable_file(cfg->conmon)) {
 		snprintf(c->reason, sizeof(c->reason), "ConmonMissing");
 		snprintf(c->message, sizeof(c->message), "conmon %s is not an executable file",
@@ -143,10 +144,9 @@ config_json(const struct config *cfg, const char *pod_cidr)
 		return NULL;
 	json_t *rts = json_array();
 	for (size_t i = 0; i < cfg->n_runtimes; i++)
-		(void)json_array_append_new(rts, json_pack("{s:s, s:s, s:s}", "name",
-							   cfg->runtimes[i].name, "path",
-							   cfg->runtimes[i].path, "root",
-							   cfg->runtimes[i].root));
+		(void)json_array_append_new(
+		    rts, json_pack("{s:s, s:s, s:s}", "name", cfg->runtimes[i].name, "path",
+				   cfg->runtimes[i].path, "root", cfg->runtimes[i].root));
 	json_t *bins = json_array();
 	for (size_t i = 0; i < cfg->cni_bin_dirs.n; i++)
 		(void)json_array_append_new(bins, json_string(cfg->cni_bin_dirs.v[i]));
@@ -262,8 +262,8 @@ runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *req, void
 	runtime__v1__linux_runtime_configuration__init(&lin);
 	const struct config *cfg = crisp_config_lock(cr);
 	lin.cgroup_driver = cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD
-				    ? RUNTIME__V1__CGROUP_DRIVER__SYSTEMD
-				    : RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
+				? RUNTIME__V1__CGROUP_DRIVER__SYSTEMD
+				: RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
 	crisp_config_unlock(cr);
 	Runtime__V1__RuntimeConfigResponse resp;
 	runtime__v1__runtime_config_response__init(&resp);
@@ -291,11 +291,11 @@ static int
 update_runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
 {
 	const Runtime__V1__UpdateRuntimeConfigRequest *r =
-		(const Runtime__V1__UpdateRuntimeConfigRequest *)req;
+	    (const Runtime__V1__UpdateRuntimeConfigRequest *)req;
 	struct crisp *cr = ud;
 	const char *cidr = r->runtime_config && r->runtime_config->network_config
-				   ? r->runtime_config->network_config->pod_cidr
-				   : "";
+			       ? r->runtime_config->network_config->pod_cidr
+			       : "";
 	if (!pod_cidr_ok(cidr))
 		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
 					"runtime_config.network_config.pod_cidr: want a comma-"
@@ -304,7 +304,8 @@ update_runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *re
 	if (cidr[0]) {
 		char *copy = strdup(cidr);
 		if (!copy)
-			return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+			return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+						"out of memory");
 		pthread_mutex_lock(&cr->net_mu);
 		free(cr->pod_cidr);
 		cr->pod_cidr = copy;

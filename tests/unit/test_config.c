@@ -2,11 +2,14 @@
 /* Unit tests for daemon/config.c: embedded defaults, overrides from INI text, line-numbered
  * errors for bad values, and print -> load round trips.
  * runs in: test. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,25 +92,25 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{"[crisp]\nlog_level = loud\n", "test.conf:2: [crisp] log_level: \"loud\" is not one of"},
-	{"[crisp]\nroot = relative/dir\n", "test.conf:2: [crisp] root: not an absolute path"},
-	{"[crisp]\nroot = /a/../etc\n", "test.conf:2: [crisp] root: not an absolute path"},
-	{"[crisp]\ncgroup_driver = cgroupv3\n", ":2: [crisp] cgroup_driver"},
-	{"[crisp]\n\n\nfrobnicate = 1\n", "test.conf:4: [crisp] frobnicate: unknown key"},
-	{"[nonsense]\nx = 1\n", "test.conf:2: [nonsense] x: unknown section"},
-	{"x = 1\n", "test.conf:1: [(none)] x: keys must be inside a section"},
-	{"[limits]\nhelper_timeout_seconds = 0\n", ":2: [limits] helper_timeout_seconds: \"0\" is"},
-	{"[limits]\nhelper_timeout_seconds = 10x\n", ":2: [limits] helper_timeout_seconds"},
-	{"[limits]\nlayer_max_bytes = 99999999999T\n", ":2: [limits] layer_max_bytes"},
-	{"[limits]\nlayer_max_bytes = -1\n", ":2: [limits] layer_max_bytes"},
-	{"[limits]\nlayer_max_bytes = 5Q\n", ":2: [limits] layer_max_bytes"},
-	{"[runtime]\ndefault = Bad/Name\n", ":2: [runtime] default"},
-	{"[runtime.BAD]\npath = /x\n", ":2: [runtime.BAD] path: section name"},
-	{"[runtime.x]\nflavour = y\n", ":2: [runtime.x] flavour: unknown key"},
-	{"[registries]\ninsecure = a b\n", ":2: [registries] insecure"},
-	{"[cni]\nbin_dirs = ,\n", ":2: [cni] bin_dirs"},
-	{"[crisp]\nthis line has no equals sign\n", "test.conf:2: syntax error"},
-	{"[crisp\n", "test.conf:1: syntax error"},
+    {"[crisp]\nlog_level = loud\n", "test.conf:2: [crisp] log_level: \"loud\" is not one of"},
+    {"[crisp]\nroot = relative/dir\n", "test.conf:2: [crisp] root: not an absolute path"},
+    {"[crisp]\nroot = /a/../etc\n", "test.conf:2: [crisp] root: not an absolute path"},
+    {"[crisp]\ncgroup_driver = cgroupv3\n", ":2: [crisp] cgroup_driver"},
+    {"[crisp]\n\n\nfrobnicate = 1\n", "test.conf:4: [crisp] frobnicate: unknown key"},
+    {"[nonsense]\nx = 1\n", "test.conf:2: [nonsense] x: unknown section"},
+    {"x = 1\n", "test.conf:1: [(none)] x: keys must be inside a section"},
+    {"[limits]\nhelper_timeout_seconds = 0\n", ":2: [limits] helper_timeout_seconds: \"0\" is"},
+    {"[limits]\nhelper_timeout_seconds = 10x\n", ":2: [limits] helper_timeout_seconds"},
+    {"[limits]\nlayer_max_bytes = 99999999999T\n", ":2: [limits] layer_max_bytes"},
+    {"[limits]\nlayer_max_bytes = -1\n", ":2: [limits] layer_max_bytes"},
+    {"[limits]\nlayer_max_bytes = 5Q\n", ":2: [limits] layer_max_bytes"},
+    {"[runtime]\ndefault = Bad/Name\n", ":2: [runtime] default"},
+    {"[runtime.BAD]\npath = /x\n", ":2: [runtime.BAD] path: section name"},
+    {"[runtime.x]\nflavour = y\n", ":2: [runtime.x] flavour: unknown key"},
+    {"[registries]\ninsecure = a b\n", ":2: [registries] insecure"},
+    {"[cni]\nbin_dirs = ,\n", ":2: [cni] bin_dirs"},
+    {"[crisp]\nthis line has no equals sign\n", "test.conf:2: syntax error"},
+    {"[crisp\n", "test.conf:1: syntax error"},
 };
 
 static void
@@ -132,9 +135,8 @@ test_validate_default_runtime(void **state)
 	(void)state;
 	struct config *c = config_new_defaults();
 	char err[256] = "";
-	assert_int_equal(config_load_string(c, "[runtime]\ndefault = kata\n", "t", err,
-					    sizeof(err)),
-			 0);
+	assert_int_equal(
+	    config_load_string(c, "[runtime]\ndefault = kata\n", "t", err, sizeof(err)), 0);
 	assert_int_equal(config_validate(c, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "kata"));
 	config_free(c);
@@ -171,8 +173,7 @@ test_missing_file(void **state)
 	(void)state;
 	struct config *c = config_new_defaults();
 	char err[256] = "";
-	assert_int_equal(config_load_file(c, "/nonexistent/crisp.conf", err, sizeof(err)),
-			 -ENOENT);
+	assert_int_equal(config_load_file(c, "/nonexistent/crisp.conf", err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/crisp.conf"));
 	assert_int_equal(config_load_file(c, "/dev/null", err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not a regular file"));
@@ -183,12 +184,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),
-		cmocka_unit_test(test_overrides),
-		cmocka_unit_test(test_bad_values),
-		cmocka_unit_test(test_validate_default_runtime),
-		cmocka_unit_test(test_print_roundtrip),
-		cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_defaults),        cmocka_unit_test(test_overrides),
+	    cmocka_unit_test(test_bad_values),      cmocka_unit_test(test_validate_default_runtime),
+	    cmocka_unit_test(test_print_roundtrip), cmocka_unit_test(test_missing_file),
 	};
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -2,11 +2,14 @@
 /* Unit tests for daemon/grpc_wire.c: message framing, grpc-timeout parsing, grpc-message
  * percent-encoding and :path splitting.
  * runs in: test (unprivileged is fine). */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <errno.h>
 #include <string.h>
 
@@ -18,7 +21,7 @@ struct frame_case {
 	const uint8_t *buf;
 	size_t len;
 	size_t max;
-	int want;	 /* 0 or -errno */
+	int want;        /* 0 or -errno */
 	size_t want_len; /* message length on success */
 };
 
@@ -33,18 +36,18 @@ static const uint8_t f_huge[] = {0, 0x01, 0x00, 0x00, 0x01}; /* 16 MiB + 1 */
 static const uint8_t f_max[] = {0, 0xff, 0xff, 0xff, 0xff};
 
 static const struct frame_case frame_cases[] = {
-	{"empty message", f_empty_msg, sizeof(f_empty_msg), 16u << 20, 0, 0},
-	{"three bytes", f_three, sizeof(f_three), 16u << 20, 0, 3},
-	{"no body at all", f_three, 0, 16u << 20, -ENODATA, 0},
-	{"short prefix", f_short_prefix, sizeof(f_short_prefix), 16u << 20, -ENODATA, 0},
-	{"truncated message", f_truncated, sizeof(f_truncated), 16u << 20, -ENODATA, 0},
-	{"two messages / trailing bytes", f_trailing, sizeof(f_trailing), 16u << 20, -EPROTO, 0},
-	{"compressed flag", f_compressed, sizeof(f_compressed), 16u << 20, -ENOTSUP, 0},
-	{"flag byte 2", f_bad_flag, sizeof(f_bad_flag), 16u << 20, -EINVAL, 0},
-	{"over 16 MiB", f_huge, sizeof(f_huge), 16u << 20, -EMSGSIZE, 0},
-	{"length 2^32-1", f_max, sizeof(f_max), 16u << 20, -EMSGSIZE, 0},
-	{"exactly the cap", f_three, sizeof(f_three), 3, 0, 3},
-	{"one over a small cap", f_three, sizeof(f_three), 2, -EMSGSIZE, 0},
+    {"empty message", f_empty_msg, sizeof(f_empty_msg), 16u << 20, 0, 0},
+    {"three bytes", f_three, sizeof(f_three), 16u << 20, 0, 3},
+    {"no body at all", f_three, 0, 16u << 20, -ENODATA, 0},
+    {"short prefix", f_short_prefix, sizeof(f_short_prefix), 16u << 20, -ENODATA, 0},
+    {"truncated message", f_truncated, sizeof(f_truncated), 16u << 20, -ENODATA, 0},
+    {"two messages / trailing bytes", f_trailing, sizeof(f_trailing), 16u << 20, -EPROTO, 0},
+    {"compressed flag", f_compressed, sizeof(f_compressed), 16u << 20, -ENOTSUP, 0},
+    {"flag byte 2", f_bad_flag, sizeof(f_bad_flag), 16u << 20, -EINVAL, 0},
+    {"over 16 MiB", f_huge, sizeof(f_huge), 16u << 20, -EMSGSIZE, 0},
+    {"length 2^32-1", f_max, sizeof(f_max), 16u << 20, -EMSGSIZE, 0},
+    {"exactly the cap", f_three, sizeof(f_three), 3, 0, 3},
+    {"one over a small cap", f_three, sizeof(f_three), 2, -EMSGSIZE, 0},
 };
 
 static void
@@ -94,24 +97,24 @@ struct timeout_case {
 };
 
 static const struct timeout_case timeout_cases[] = {
-	{"1H", 0, 3600ull * 1000000000ull},
-	{"2M", 0, 120ull * 1000000000ull},
-	{"3S", 0, 3000000000ull},
-	{"2010m", 0, 2010000000ull},
-	{"2998459u", 0, 2998459000ull},
-	{"7n", 0, 7},
-	{"0m", 0, 0},
-	{"99999999S", 0, 99999999ull * 1000000000ull},
-	{"99999999H", 0, UINT64_MAX}, /* saturates */
-	{"123456789S", -EINVAL, 0},   /* 9 digits */
-	{"", -EINVAL, 0},
-	{"S", -EINVAL, 0},
-	{"10", -EINVAL, 0},
-	{"10s", -EINVAL, 0},
-	{"10x", -EINVAL, 0},
-	{"-1S", -EINVAL, 0},
-	{"1 S", -EINVAL, 0},
-	{"+1S", -EINVAL, 0},
+    {"1H", 0, 3600ull * 1000000000ull},
+    {"2M", 0, 120ull * 1000000000ull},
+    {"3S", 0, 3000000000ull},
+    {"2010m", 0, 2010000000ull},
+    {"2998459u", 0, 2998459000ull},
+    {"7n", 0, 7},
+    {"0m", 0, 0},
+    {"99999999S", 0, 99999999ull * 1000000000ull},
+    {"99999999H", 0, UINT64_MAX}, /* saturates */
+    {"123456789S", -EINVAL, 0},   /* 9 digits */
+    {"", -EINVAL, 0},
+    {"S", -EINVAL, 0},
+    {"10", -EINVAL, 0},
+    {"10s", -EINVAL, 0},
+    {"10x", -EINVAL, 0},
+    {"-1S", -EINVAL, 0},
+    {"1 S", -EINVAL, 0},
+    {"+1S", -EINVAL, 0},
 };
 
 static void
@@ -162,7 +165,7 @@ test_split_path(void **state)
 	assert_int_equal(sl, strlen("runtime.v1.RuntimeService"));
 	assert_memory_equal(m, "Version", ml);
 	static const char *const bad[] = {
-		"", "/", "//", "/a/", "//b", "a/b", "/a/b/c", "/a b/c", "/a/b\n", "/a/b%2f",
+	    "", "/", "//", "/a/", "//b", "a/b", "/a/b/c", "/a b/c", "/a/b\n", "/a/b%2f",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++)
 		if (grpc_wire_split_path(bad[i], strlen(bad[i]), &s, &sl, &m, &ml) != -EINVAL)
@@ -184,9 +187,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_frames),	       cmocka_unit_test(test_split_frames),
-		cmocka_unit_test(test_timeouts),       cmocka_unit_test(test_percent_encode),
-		cmocka_unit_test(test_split_path),     cmocka_unit_test(test_status_names),
+	    cmocka_unit_test(test_frames),     cmocka_unit_test(test_split_frames),
+	    cmocka_unit_test(test_timeouts),   cmocka_unit_test(test_percent_encode),
+	    cmocka_unit_test(test_split_path), cmocka_unit_test(test_status_names),
 	};
 	return cmocka_run_group_tests_name("grpc_wire", tests, NULL, NULL);
 }
