@@ -133,6 +133,13 @@ $(B)/tests/%: tests/unit/%.c $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPARSER
 	$(CC) $(CFLAGS_ALL) -MMD -MP -o $@ $< $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPARSERS) \
 		$(LIBPROTO) $(LDFLAGS_ALL) $(DAEMON_LIBS) $(EXTRA_LIBS) $(TEST_LIBS)
 
+# A test server around the real gRPC engine and event bus (server-streaming tests).
+STREAM_SERVER := $(B)/tests/grpc_stream_server
+$(STREAM_SERVER): tests/integration/grpc_stream_server.c $(LIBDAEMON) $(LIBPROTO)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPROTO) \
+		$(LDFLAGS_ALL) $(DAEMON_LIBS) $(EXTRA_LIBS)
+
 # ---- dependencies (Debian 12) ---------------------------------------------------------------
 DEB_PKGS := gcc make clang pkg-config git libseccomp-dev libselinux1-dev libcap-ng-dev \
 	libprotobuf-c-dev protobuf-c-compiler libmbedtls-dev libcurl4-openssl-dev libarchive-dev \
@@ -163,8 +170,9 @@ fuzz-replay: $(patsubst %,$(B)/fuzz/replay_%,$(FUZZ_TARGETS))
 		echo "== replay $$t"; \
 		$(B)/fuzz/replay_$$t fuzz/corpus/$$t $(wildcard fuzz/regress/$$t); done
 
-integration: all
+integration: all $(STREAM_SERVER)
 	CRISPD=$(abspath $(CRISPD)) CRISP_HELPER_DIR=$(abspath $(B)) \
+		STREAM_SERVER=$(abspath $(STREAM_SERVER)) \
 		$(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
 
 bench: all

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include "daemon/config.h"
+#include "daemon/events.h"
 #include "daemon/grpc_server.h"
 
 struct crisp {
@@ -15,6 +16,8 @@ struct crisp {
 	pthread_rwlock_t cfg_lock;
 	struct config *cfg;
 	const char *config_path; /* --config, or NULL for the default (optional) file */
+	/* GetContainerEvents subscribers; lifecycle code publishes here. */
+	struct events *events;
 	/* UpdateRuntimeConfig */
 	pthread_mutex_t net_mu;
 	char *pod_cidr;

@@ -272,10 +272,11 @@ workers_stop(struct grpc_server *s, unsigned timeout_ms)
 
 /* ---- handler API ----------------------------------------------------------------------- */
 
-int
-grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg)
+/* Append one framed message (prefix + len bytes written by fill) to call->out. */
+static int
+call_append(struct grpc_call *call, size_t n, void (*fill)(uint8_t *dst, const void *src),
+	    const void *src)
 {
-	size_t n = protobuf_c_message_get_packed_size(msg);
 	if (n > GRPC_MAX_MESSAGE)
 		return -EMSGSIZE;
 	size_t need = n + GRPC_WIRE_PREFIX;
@@ -297,12 +298,43 @@ grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg)
 	}
 	call->out = nb;
 	grpc_wire_put_prefix(nb + call->out_len, (uint32_t)n);
-	(void)protobuf_c_message_pack(msg, nb + call->out_len + GRPC_WIRE_PREFIX);
+	fill(nb + call->out_len + GRPC_WIRE_PREFIX, src);
 	call->out_len += need;
 	call->sends++;
 	pthread_mutex_unlock(&call->mu);
 	call_notify(call);
 	return 0;
+}
+
+static void
+fill_pack(uint8_t *dst, const void *src)
+{
+	(void)protobuf_c_message_pack(src, dst);
+}
+
+int
+grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg)
+{
+	return call_append(call, protobuf_c_message_get_packed_size(msg), fill_pack, msg);
+}
+
+struct packed {
+	const uint8_t *buf;
+	size_t len;
+};
+
+static void
+fill_copy(uint8_t *dst, const void *src)
+{
+	const struct packed *p = src;
+	memcpy(dst, p->buf, p->len);
+}
+
+int
+grpc_call_send_packed(struct grpc_call *call, const uint8_t *buf, size_t len)
+{
+	struct packed p = {buf, len};
+	return call_append(call, len, fill_copy, &p);
 }
 
 int

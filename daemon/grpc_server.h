@@ -55,6 +55,9 @@ int grpc_server_run(struct grpc_server *s, int extra_fd, grpc_fd_fn on_fd, void 
  * call was cancelled, -ENOBUFS if a stream's unread backlog is over its cap, -ENOMEM. */
 int grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg);
 
+/* Same, for a message the caller packed already (e.g. one event sent to many streams). */
+int grpc_call_send_packed(struct grpc_call *call, const uint8_t *buf, size_t len);
+
 /* Record an error message for the status the handler returns; returns code. */
 int grpc_call_errorf(struct grpc_call *call, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -260,7 +260,13 @@ main(int argc, char **argv)
 	log_set_level(cr.cfg->log_level);
 	pthread_rwlock_init(&cr.cfg_lock, NULL);
 	pthread_mutex_init(&cr.net_mu, NULL);
+	cr.events = events_new();
+	if (!cr.events) {
+		fprintf(stderr, "crispd: out of memory\n");
+		return 1;
+	}
 	r = serve(&cr);
+	events_free(cr.events);
 	config_free(cr.cfg);
 	free(cr.pod_cidr);
 	return r;

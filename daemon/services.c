@@ -18,6 +18,14 @@ crisp_config_unlock(struct crisp *c)
 	pthread_rwlock_unlock(&c->cfg_lock);
 }
 
+static int
+container_events_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
+{
+	(void)req;
+	struct crisp *cr = ud;
+	return events_serve(cr->events, call);
+}
+
 int
 services_register(struct grpc_server *s)
 {
@@ -25,6 +33,10 @@ services_register(struct grpc_server *s)
 	if (r < 0)
 		return r;
 	r = grpc_server_add_service(s, &runtime__v1__image_service__descriptor);
+	if (r < 0)
+		return r;
+	r = grpc_server_handle(s, &runtime__v1__runtime_service__descriptor, "GetContainerEvents",
+			       GRPC_METHOD_SERVER_STREAM, container_events_handler);
 	if (r < 0)
 		return r;
 	return runtime_info_register(s);

@@ -31,6 +31,11 @@
 #define GRPC_MIN_WORKERS      2u
 #define GRPC_WORKER_IDLE_MS   30000u
 
+/* GetContainerEvents: events queued per stream before a slow reader is dropped, and the
+ * longest a stream handler sleeps before it looks for cancellation again (ms). */
+#define EVENTS_MAX_QUEUED 1024u
+#define EVENTS_POLL_MS    200u
+
 /* Config file: largest file, and longest value. */
 #define CONFIG_MAX_FILE_SIZE (1u * 1024u * 1024u)
 #define CONFIG_MAX_VALUE_LEN 4096u
@@ -39,5 +44,69 @@
 
 /* Logging: longest untrusted string quoted into a log line. */
 #define LOG_MAX_UNTRUSTED 256u
+
+/* ---- parsers (helper/untrusted): JSON documents ---------------------------------------- */
+/* Parse errors: longest JSON path and message kept (truncated beyond). */
+#define PARSE_ERROR_PATH_MAX 128u
+#define PARSE_ERROR_MSG_MAX  128u
+/* JSON: nesting depth of arrays/objects, checked on the raw bytes before jansson builds a
+ * tree (real manifests and configs nest 5 deep; jansson's own cap is 2048 frames). */
+#define JSON_MAX_DEPTH 32u
+/* JSON: values in one document and items in one array or object, also checked before
+ * jansson allocates (bounds its memory to a few tens of MiB and hash-collision work). */
+#define JSON_MAX_VALUES         262144u
+#define JSON_MAX_CONTAINER_ITEMS 16384u
+/* JSON: longest object key of a map (annotations, labels). */
+#define JSON_MAX_KEY_LEN 1024u
+
+/* Manifests and indexes: document size (as containerd and distribution), descriptors. */
+#define MANIFEST_MAX_SIZE        (4u * 1024u * 1024u)
+#define MANIFEST_MAX_LAYERS      1024u
+#define MANIFEST_MAX_MANIFESTS   1024u
+#define MANIFEST_MAX_ANNOTATIONS 512u
+#define MANIFEST_MAX_URLS        16u
+#define MANIFEST_MAX_URL_LEN     2048u
+#define ANNOTATION_MAX_VALUE_LEN (64u * 1024u)
+/* Media types: RFC 6838 allows 127 + "/" + 127. */
+#define MEDIA_TYPE_MAX_LEN 255u
+/* Descriptor sizes: JSON integers are exact only up to 2^53 (OCI image-spec). */
+#define DESCRIPTOR_MAX_SIZE (1ull << 53)
+/* Platform: os, architecture, variant, os.version; os.features / features entries. */
+#define PLATFORM_MAX_FIELD_LEN 128u
+#define PLATFORM_MAX_FEATURES  64u
+
+/* Image config: document size, list lengths, string lengths. */
+#define IMAGE_CONFIG_MAX_SIZE     (4u * 1024u * 1024u)
+#define IMAGE_CONFIG_MAX_ENV      4096u
+#define IMAGE_CONFIG_MAX_ARGS     4096u
+/* One env entry or argument: the kernel's MAX_ARG_STRLEN (execve refuses longer). */
+#define IMAGE_CONFIG_MAX_ARG_LEN  (128u * 1024u)
+#define IMAGE_CONFIG_MAX_LABELS   1024u
+#define IMAGE_CONFIG_MAX_PORTS    1024u
+#define IMAGE_CONFIG_MAX_VOLUMES  256u
+#define IMAGE_CONFIG_MAX_HISTORY  4096u
+#define IMAGE_CONFIG_MAX_TEXT_LEN (256u * 1024u)
+#define IMAGE_CONFIG_MAX_USER_LEN 256u
+#define IMAGE_CONFIG_MAX_DIFF_IDS MANIFEST_MAX_LAYERS
+/* A path inside the image (WorkingDir, Volumes): Linux PATH_MAX. */
+#define IMAGE_PATH_MAX 4096u
+
+/* /etc/passwd and /etc/group of an image (read with this cap by the caller as well). */
+#define PASSWD_MAX_FILE_SIZE     (4u * 1024u * 1024u)
+#define PASSWD_MAX_LINE_LEN      (64u * 1024u)
+#define PASSWD_MAX_ENTRIES       65536u
+#define PASSWD_MAX_NAME_LEN      256u
+#define GROUP_MAX_MEMBERS        8192u
+#define GROUP_MAX_MEMBERS_TOTAL  65536u
+/* Supplementary groups of one user: the kernel's NGROUPS_MAX. */
+#define PASSWD_MAX_SUPP_GROUPS   65536u
+/* Numeric uids and gids: 0..2^32-2 ((uid_t)-1 means "unchanged" to setresuid). */
+#define PASSWD_MAX_ID 4294967294u
+
+/* Image references: whole string, repository name (distribution's NameTotalLengthMax),
+ * tag (distribution's tag grammar). */
+#define IMAGE_REF_MAX_LEN      1024u
+#define IMAGE_REF_MAX_NAME_LEN 255u
+#define IMAGE_REF_MAX_TAG_LEN  128u
 
 #endif
