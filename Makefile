@@ -21,10 +21,16 @@ B := $(BUILD_ROOT)/rel
 endif
 GEN := $(BUILD_ROOT)/gen
 PYTHON := /usr/bin/python3
+# V=1 shows full compiler command lines.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 
 # ---- flags (STYLE.md "Build flags") -------------------------------------------------------
-BASE_CFLAGS := -std=gnu17 -g -pipe -Ulinux -D_GNU_SOURCE -DCRISP_VERSION='"$(VERSION)"' \
-	-DCRISP_GIT_REV='"$(GIT_REV)"' -I. -isystem $(GEN)
+BASE_CFLAGS := -std=gnu17 -g -pipe -Ulinux -D_GNU_SOURCE -I. -isystem $(GEN)
 WARN := -Wall -Wextra -Werror -Wformat=2 -Werror=format-security -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wmissing-declarations -Wvla -Wimplicit-fallthrough -Wswitch-enum \
 	-Wcast-qual -Wpointer-arith -Wundef -Wnull-dereference -Wwrite-strings
@@ -89,6 +95,14 @@ EXTRA_LIBS :=
 
 all: $(CRISPD) $(HELPERS)
 
+# ---- version header: rewritten only when the version or git revision changes -------------
+VERSION_H := $(GEN)/crisp_version.h
+$(VERSION_H): FORCE
+	@mkdir -p $(@D)
+	@printf '#define CRISP_VERSION "%s"\n#define CRISP_GIT_REV "%s"\n' '$(VERSION)' '$(GIT_REV)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+FORCE:
+
 # ---- generated protobuf-c code ---------------------------------------------------------------
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 	@mkdir -p $(GEN)
@@ -97,47 +111,57 @@ $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto
 # Generated code is not ours: it gets the hardening flags but not our warning set.
 $(B)/gen/%.o: $(GEN)/%.c $(PROTO_H)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(OPT) $(HARDEN) -w -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASE_CFLAGS) $(OPT) $(HARDEN) -w -c $< -o $@
 
 # -Wconversion is mandatory in parsers/, proto/ and sandbox/.
 $(B)/obj/parsers/%.o $(B)/obj/sandbox/%.o $(B)/obj/proto/%.o: EXTRA_CFLAGS := $(STRICT)
-$(B)/obj/%.o: %.c $(PROTO_H)
+$(B)/obj/%.o: %.c $(PROTO_H) | $(VERSION_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(shell find $(BUILD_ROOT) -name '*.d' 2>/dev/null)
 
 $(LIBPROTO): $(PROTO_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(LIBDAEMON): $(DAEMON_OBJ) $(DAEMON_PARSER_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(LIBPARSERS): $(PARSERS_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(LIBSANDBOX): $(SANDBOX_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(LIBPOLICY): $(POLICY_OBJ)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 # The daemon links daemon/, proto/ and sandbox/, never libcrisp_parsers.a (the Rule of 2).
 $(CRISPD): $(B)/obj/daemon/main.o $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPROTO)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(EXTRA_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(DAEMON_LIBS) $(EXTRA_LIBS)
 
 # Unit tests may link anything.
 $(B)/tests/%: tests/unit/%.c $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPARSERS) $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -o $@ $< $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPARSERS) \
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -o $@ $< $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPARSERS) \
 		$(LIBPROTO) $(LDFLAGS_ALL) $(DAEMON_LIBS) $(EXTRA_LIBS) $(TEST_LIBS)
 
 # A test server around the real gRPC engine and event bus (server-streaming tests).
 STREAM_SERVER := $(B)/tests/grpc_stream_server
 $(STREAM_SERVER): tests/integration/grpc_stream_server.c $(LIBDAEMON) $(LIBPROTO)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPROTO) \
+	@echo "  CCLD    $@"
+	$(Q)$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBDAEMON) $(LIBSANDBOX) $(LIBPOLICY) $(LIBPROTO) \
 		$(LDFLAGS_ALL) $(DAEMON_LIBS) $(EXTRA_LIBS)
 
 # ---- dependencies (Debian 12) ---------------------------------------------------------------

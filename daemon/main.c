@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crisp_version.h"
 #include "daemon/config.h"
 #include "daemon/crisp.h"
 #include "daemon/grpc_server.h"

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crisp_version.h"
 #include "cri/api.pb-c.h"
 #include "daemon/crisp.h"
 #include "parsers/base/limits.h"

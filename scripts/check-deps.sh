@@ -44,7 +44,7 @@ done
 check sandbox '^(sandbox/|parsers/base/|helper\.pb-c\.h$|policy_tables\.h$|policy/helpers/)'
 check policy '^(policy/|parsers/base/)'
 # The daemon: base, proto, sandbox, policy, and the one parser it may link (image references).
-check daemon '^(daemon/|parsers/base/|parsers/image_ref\.h$|sandbox/|policy/|cri/api\.pb-c\.h$|helper\.pb-c\.h$|state\.pb-c\.h$)'
+check daemon '^(daemon/|parsers/base/|parsers/image_ref\.h$|sandbox/|policy/|crisp_version\.h$|cri/api\.pb-c\.h$|helper\.pb-c\.h$|state\.pb-c\.h$)'
 check fuzz '^(parsers/|policy/|daemon/[a-z_]+_reply\.h$|fuzz/)'
 
 # Rule of 2: the daemon never parses JSON, tar or HTTP itself.
