@@ -109,4 +109,33 @@
 #define IMAGE_REF_MAX_NAME_LEN 255u
 #define IMAGE_REF_MAX_TAG_LEN  128u
 
+/* Container policy validators (policy/validate.c): sysctl name and value lengths. */
+#define POLICY_SYSCTL_NAME_MAX  256u
+#define POLICY_SYSCTL_VALUE_MAX 1024u
+/* Annotation key (a Kubernetes qualified name: 253-byte DNS prefix, '/', 63-byte name) and
+ * value; the total matches the Kubernetes API's limit on all annotations of an object. */
+#define POLICY_ANNOTATION_KEY_MAX   317u
+#define POLICY_ANNOTATION_VALUE_MAX (256u * 1024u)
+/* Paths from requests (mount destinations, seccomp Localhost files): PATH_MAX. */
+#define POLICY_PATH_MAX 4096u
+/* One environment entry "NAME=value" plus its NUL must fit the kernel's MAX_ARG_STRLEN
+ * (32 pages), or execve fails with E2BIG inside the container. */
+#define POLICY_ENV_ENTRY_MAX (32u * 4096u)
+/* Names: RFC 1123 label and subdomain; pod UIDs; cgroup parents. */
+#define POLICY_DNS_LABEL_MAX     63u
+#define POLICY_DNS_SUBDOMAIN_MAX 253u
+#define POLICY_POD_UID_MAX       128u
+#define POLICY_CGROUP_PARENT_MAX 4096u
+/* Container and pod IDs: 64 lowercase hex digits. */
+#define POLICY_ID_LEN 64u
+/* SELinux: MCS categories c0..c1023 (the kernel's default mcs range), longest label. */
+#define POLICY_MCS_CATEGORIES 1024u
+#define POLICY_SELINUX_LABEL_MAX 256u
+/* SELinux: serialised MCS allocator state (one "cNNNN,cNNNN\n" line per pod). */
+#define POLICY_MCS_STATE_MAX (8u * 1024u * 1024u)
+/* Requested devices per container (CRI Device entries). */
+#define POLICY_MAX_DEVICES 256u
+/* /dev/shm size annotation: at most 64 GiB. */
+#define POLICY_SHM_SIZE_MAX (64ull * 1024ull * 1024ull * 1024ull)
+
 #endif
