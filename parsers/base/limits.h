@@ -36,6 +36,12 @@
 #define EVENTS_MAX_QUEUED 1024u
 #define EVENTS_POLL_MS    200u
 
+/* CNI: largest network config file and plugin result read, and the time one plugin may run
+ * (ADD of a bridge with iptables work takes well under a second; 2 minutes is generous). */
+#define CNI_MAX_CONF_BYTES    (1u * 1024u * 1024u)
+#define CNI_MAX_RESULT_BYTES  (1u * 1024u * 1024u)
+#define CNI_PLUGIN_TIMEOUT_MS 120000u
+
 /* Config file: largest file, and longest value. */
 #define CONFIG_MAX_FILE_SIZE (1u * 1024u * 1024u)
 #define CONFIG_MAX_VALUE_LEN 4096u
@@ -137,5 +143,8 @@
 #define POLICY_MAX_DEVICES 256u
 /* /dev/shm size annotation: at most 64 GiB. */
 #define POLICY_SHM_SIZE_MAX (64ull * 1024ull * 1024ull * 1024ull)
+
+/* systemd unit names (cgroup parents with the systemd driver): systemd's UNIT_NAME_MAX - 1. */
+#define POLICY_SYSTEMD_UNIT_MAX 255u
 
 #endif
