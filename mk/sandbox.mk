@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: Apache-2.0
+# sandbox/: helper spawning, confinement, framing; policy/helpers/ tables; the test-only
+# crisp-helper-selftest; `make policy-dump`. Included by the top-level Makefile.
+
+SANDBOX_LIBS := -lseccomp -lcap-ng
+# crispd links libcrisp_sandbox.a (helper_run, and the policy tables for spawning).
+EXTRA_LIBS += $(SANDBOX_LIBS)
+
+# ---- helper policies: policy/helpers/*.syscalls -> C tables in the build dir -----------------
+HELPER_POLICY_SRC := $(wildcard policy/helpers/*.syscalls)
+HELPER_POLICY_GEN := $(GEN)/helper_policies.c $(GEN)/helper_policies.h
+$(HELPER_POLICY_GEN) &: $(HELPER_POLICY_SRC) policy/helpers/gen_policies.py
+	@mkdir -p $(GEN)
+	$(PYTHON) policy/helpers/gen_policies.py $(GEN)/helper_policies.c $(GEN)/helper_policies.h \
+		$(HELPER_POLICY_SRC)
+# A generated header any object may include ("helper_policies.h"): generate it before compiling.
+PROTO_H += $(GEN)/helper_policies.h
+# The tables live in libcrisp_sandbox.a next to the code that reads them.
+$(LIBSANDBOX): $(B)/gen/helper_policies.o
+
+# ---- crisp-helper-selftest: a test-only helper, built by `make all`, never installed --------
+SELFTEST_HELPER := $(B)/crisp-helper-selftest
+SELFTEST_OBJ := $(B)/obj/tests/helpers/sandbox_selftest_helper.o
+$(SELFTEST_OBJ): EXTRA_CFLAGS := $(STRICT)
+$(SELFTEST_HELPER): $(SELFTEST_OBJ) $(LIBSANDBOX) $(LIBPROTO)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lprotobuf-c $(SANDBOX_LIBS)
+all: $(SELFTEST_HELPER)
+
+# The confinement tests spawn the real selftest helper from $(B).
+$(B)/tests/test_sandbox_helper: | $(SELFTEST_HELPER)
+# Frame I/O tests script read(2)/write(2) results through link-time wrappers.
+$(B)/tests/test_sandbox_frame: TEST_LIBS += -Wl,--wrap=read -Wl,--wrap=write
+
+# ---- make policy-dump: every helper filter in libseccomp's PFC form, both variants ----------
+POLICY_DUMP := $(B)/tools/policy-dump
+$(POLICY_DUMP): $(B)/obj/sandbox/tools/policy_dump.o $(LIBSANDBOX)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
+policy-dump: $(POLICY_DUMP)
+	@$(POLICY_DUMP)
