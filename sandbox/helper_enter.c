@@ -137,7 +137,7 @@ drop_caps(uint64_t keep)
 /* ---- 3. rlimits: only ever lowered (root lacks CAP_SYS_RESOURCE on some hosts anyway) ---- */
 
 static void
-lower_rlimit(int res, uint64_t soft, uint64_t hard, const char *what)
+lower_rlimit(__rlimit_resource_t res, uint64_t soft, uint64_t hard, const char *what)
 {
 	struct rlimit cur;
 	if (getrlimit(res, &cur) < 0)

@@ -121,7 +121,8 @@ send_reply(uint64_t request_id, SelftestReply *body)
 static _Noreturn void
 echo(uint64_t request_id, const SelftestRequest *req)
 {
-	SelftestReply body = CRISP__HELPER__SELFTEST_REPLY__INIT;
+	SelftestReply body;
+	crisp__helper__selftest_reply__init(&body); /* the INIT macro casts away const */
 	body.payload = req->payload;
 	send_reply(request_id, &body);
 }
@@ -194,7 +195,8 @@ read_text(int fd)
 static _Noreturn void
 report(uint64_t request_id, const struct preopened *pre)
 {
-	SelftestReply body = CRISP__HELPER__SELFTEST_REPLY__INIT;
+	SelftestReply body;
+	crisp__helper__selftest_reply__init(&body); /* the INIT macro casts away const */
 	uid_t u[3];
 	gid_t g[3];
 	uint32_t uids[3], gids[3];
