@@ -332,11 +332,11 @@ validate_mount_destination(const char *path, size_t len, bool privileged,
 	size_t off;
 	const char *rule = path_rule(path, len, true, &off);
 
-	if (rule)
-		return policy_error_set(reterr, "mount destination", path, len, off, rule);
-	if (len == 1)
+	if (len == 1 && path[0] == '/')
 		return policy_error_set(reterr, "mount destination", path, len, 0,
 					"must not be the root");
+	if (rule)
+		return policy_error_set(reterr, "mount destination", path, len, off, rule);
 	if (path_under(path, len, "/proc"))
 		return policy_error_set(reterr, "mount destination", path, len, 0,
 					"must not be /proc or below (defeats masked paths)");
