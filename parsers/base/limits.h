@@ -99,7 +99,7 @@
 
 /* /etc/passwd and /etc/group of an image (read with this cap by the caller as well). */
 #define PASSWD_MAX_FILE_SIZE     (4u * 1024u * 1024u)
-#define PASSWD_MAX_LINE_LEN      (64u * 1024u)
+#define PASSWD_MAX_LINE_LEN      (256u * 1024u)
 #define PASSWD_MAX_ENTRIES       65536u
 #define PASSWD_MAX_NAME_LEN      256u
 #define GROUP_MAX_MEMBERS        8192u
