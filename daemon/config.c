@@ -137,7 +137,7 @@ config_new_defaults(void)
 	c->max_parallel_downloads = 3;
 	if (set_str(&c->listen, "/run/crisp/crisp.sock") < 0 ||
 	    set_str(&c->root, "/var/lib/crisp") < 0 || set_str(&c->runroot, "/run/crisp") < 0 ||
-	    set_str(&c->conmon, "/usr/bin/conmon") < 0 ||
+	    set_str(&c->conmon, "/usr/bin/conmon") < 0 || set_str(&c->helper_dir, "") < 0 ||
 	    set_str(&c->default_runtime, "runc") < 0 ||
 	    set_str(&c->cni_conf_dir, "/etc/cni/net.d") < 0 ||
 	    strv_set_csv(&c->cni_bin_dirs, "/usr/lib/cni,/opt/cni/bin") < 0 ||
@@ -157,6 +157,7 @@ config_free(struct config *c)
 	free(c->root);
 	free(c->runroot);
 	free(c->conmon);
+	free(c->helper_dir);
 	free(c->default_runtime);
 	for (size_t i = 0; i < c->n_runtimes; i++) {
 		free(c->runtimes[i].name);
@@ -297,6 +298,12 @@ load_crisp(struct load_ctx *x, const char *s, const char *k, const char *v)
 		dst = &c->runroot;
 	else if (strcmp(k, "conmon") == 0)
 		dst = &c->conmon;
+	if (strcmp(k, "helper_dir") == 0) {
+		if (v[0] && !path_ok(v))
+			return fail(x, s, k,
+				    "not empty or an absolute path without '..': \"%.60s\"", v);
+		return set_str(&c->helper_dir, v) == 0;
+	}
 	if (dst) {
 		if (!path_ok(v))
 			return fail(x, s, k, "not an absolute path without '..': \"%.60s\"", v);
@@ -563,7 +570,8 @@ config_print(const struct config *c, FILE *f)
 	fprintf(f, "listen = %s\nroot = %s\nrunroot = %s\nlog_level = %s\ncgroup_driver = %s\n",
 		c->listen, c->root, c->runroot, log_level_to_string(c->log_level),
 		config_cgroup_driver_name(c->cgroup_driver));
-	fprintf(f, "conmon = %s\n\n[runtime]\ndefault = %s\n", c->conmon, c->default_runtime);
+	fprintf(f, "conmon = %s\nhelper_dir = %s\n\n[runtime]\ndefault = %s\n", c->conmon,
+		c->helper_dir, c->default_runtime);
 	for (size_t i = 0; i < c->n_runtimes; i++)
 		fprintf(f, "\n[runtime.%s]\npath = %s\nroot = %s\n", c->runtimes[i].name,
 			c->runtimes[i].path, c->runtimes[i].root);

@@ -44,6 +44,7 @@ struct config {
 	enum log_level log_level;
 	enum cgroup_driver cgroup_driver;
 	char *conmon;
+	char *helper_dir; /* "": next to crispd, or ../libexec/crisp from it */
 	/* [runtime] and [runtime.<name>] */
 	char *default_runtime;
 	struct config_runtime *runtimes;

@@ -16,6 +16,10 @@ struct crisp {
 	pthread_rwlock_t cfg_lock;
 	struct config *cfg;
 	const char *config_path; /* --config, or NULL for the default (optional) file */
+	/* Directory of the crisp-helper-* binaries. */
+	char *helper_dir;
+	/* Pod sandboxes. */
+	struct pods *pods;
 	/* GetContainerEvents subscribers; lifecycle code publishes here. */
 	struct events *events;
 	/* UpdateRuntimeConfig */

@@ -2,11 +2,13 @@
 /* crispd: command line, configuration, signals, and wiring of the gRPC server.
  * runs in: daemon/privileged. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,6 +18,7 @@
 #include "daemon/crisp.h"
 #include "daemon/grpc_server.h"
 #include "daemon/log.h"
+#include "daemon/pods.h"
 #include "parsers/base/macro.h"
 
 static const char *arg_listen;
@@ -195,6 +198,52 @@ make_dirs(const struct config *c)
 	return 0;
 }
 
+/* Helpers live in [crisp] helper_dir, else next to crispd (the build tree), else in
+ * ../libexec/crisp relative to it (make install). */
+static char *
+find_helper_dir(const struct config *cfg)
+{
+	if (cfg->helper_dir[0])
+		return strdup(cfg->helper_dir);
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	char probe[4200];
+	snprintf(probe, sizeof(probe), "%s/crisp-helper-cni", exe);
+	if (access(probe, X_OK) == 0)
+		return strdup(exe);
+	char *alt = NULL;
+	if (asprintf(&alt, "%s/../libexec/crisp", exe) < 0)
+		return NULL;
+	return alt;
+}
+
+/* One crispd per root, whatever socket it serves. */
+static int
+lock_root(const struct config *cfg, int *ret_fd, char *err, size_t errsz)
+{
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/crispd.lock", cfg->root);
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, errsz, "cannot open %.300s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		snprintf(err, errsz, "another crispd is already using root %.300s", cfg->root);
+		(void)close(fd);
+		return -EBUSY;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
 static int
 serve(struct crisp *cr)
 {
@@ -216,15 +265,28 @@ serve(struct crisp *cr)
 		log_error(0, "cannot set up the gRPC server");
 		return 1;
 	}
+	/* The socket lock comes first: a second crispd must fail before it touches any state
+	 * (recovery would otherwise undo the first one's work in progress). */
 	char err[512];
-	if (grpc_server_listen(srv, cr->cfg->listen, err, sizeof(err)) < 0) {
+	cleanup_close int root_lock = -EBADF;
+	if (grpc_server_listen(srv, cr->cfg->listen, err, sizeof(err)) < 0 ||
+	    lock_root(cr->cfg, &root_lock, err, sizeof(err)) < 0) {
 		log_error(0, "%s", err);
 		(void)grpc_server_free(srv);
 		return 1;
 	}
+	cr->helper_dir = find_helper_dir(cr->cfg);
+	if (!cr->helper_dir || pods_init(cr, &cr->pods) < 0) {
+		log_error(0, "cannot initialise pod state");
+		(void)grpc_server_free(srv);
+		return 1;
+	}
+	log_info(0, "helpers from %s", cr->helper_dir);
 	log_info(0, "crispd %s (git %s) serving %s", CRISP_VERSION, CRISP_GIT_REV, cr->cfg->listen);
 	int r = grpc_server_run(srv, sfd, on_signal, cr);
 	(void)grpc_server_free(srv);
+	cr->pods = pods_free(cr->pods);
+	free(cr->helper_dir);
 	log_info(0, "crispd stopped");
 	return r < 0 ? 1 : 0;
 }

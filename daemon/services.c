@@ -4,6 +4,7 @@
  * runs in: daemon/privileged. */
 #include "cri/api.pb-c.h"
 #include "daemon/crisp.h"
+#include "daemon/pods.h"
 
 const struct config *
 crisp_config_lock(struct crisp *c)
@@ -37,6 +38,9 @@ services_register(struct grpc_server *s)
 		return r;
 	r = grpc_server_handle(s, &runtime__v1__runtime_service__descriptor, "GetContainerEvents",
 			       GRPC_METHOD_SERVER_STREAM, container_events_handler);
+	if (r < 0)
+		return r;
+	r = pods_register(s);
 	if (r < 0)
 		return r;
 	return runtime_info_register(s);

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* CNI JSON through crisp-helper-cni: build the request, run the helper, and re-validate every
+ * field of its reply before the daemon uses it (names, plugin types that become paths, JSON
+ * objects that are spliced, IP addresses).
+ * runs in: daemon/privileged. The reply is untrusted: the helper parsed hostile bytes. */
+#include "daemon/cni_reply.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/helper_ctx.h"
+#include "daemon/log.h"
+#include "helper.pb-c.h"
+#include "helper_policies.h"
+#include "parsers/base/limits.h"
+#include "parsers/base/macro.h"
+#include "sandbox/helper.h"
+
+#define CNI_REPLY_MAX_PLUGINS 16u
+#define CNI_REPLY_MAX_IPS     32u
+#define CNI_REPLY_MAX_JSON    (1u * 1024u * 1024u)
+
+struct cni_netconf *
+cni_netconf_free(struct cni_netconf *n)
+{
+	if (!n)
+		return NULL;
+	for (size_t i = 0; i < n->n_plugins; i++) {
+		free(n->plugins[i].type);
+		free(n->plugins[i].conf);
+	}
+	free(n->plugins);
+	free(n->name);
+	free(n->cni_version);
+	free(n);
+	return NULL;
+}
+
+struct cni_result *
+cni_result_free(struct cni_result *r)
+{
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < r->n_ips; i++)
+		free(r->ips[i]);
+	free(r->ips);
+	free(r->json);
+	free(r->error_msg);
+	free(r);
+	return NULL;
+}
+
+static void
+on_helper_log(void *ud, const char *helper, pid_t pid, uint64_t req, const char *line, size_t len)
+{
+	(void)ud;
+	char esc[4 * LOG_MAX_UNTRUSTED + 4];
+	log_warn(req, "%s[%d]: %s", helper, (int)pid, log_escape(line, len, esc, sizeof(esc)));
+}
+
+/* Run crisp-helper-cni on one request; *ret is the unpacked, envelope-checked reply. */
+static int
+run_helper(const struct helper_ctx *h, Crisp__Helper__HelperRequest *req,
+	   Crisp__Helper__HelperReply **ret, char *err, size_t errsz)
+{
+	static _Atomic uint64_t next_id = 1;
+	req->proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
+	req->request_id = next_id++;
+	size_t len = crisp__helper__helper_request__get_packed_size(req);
+	cleanup_free uint8_t *buf = malloc(len);
+	if (!buf)
+		return -ENOMEM;
+	(void)crisp__helper__helper_request__pack(req, buf);
+	struct helper_spec spec = {.policy = POLICY_CNI,
+				   .helper_dir = h->dir,
+				   .deadline_ms = h->timeout_ms,
+				   .request_id = h->request_id,
+				   .log_fn = on_helper_log};
+	cleanup_free uint8_t *rbuf = NULL;
+	size_t rlen = 0;
+	struct helper_error he;
+	int r = helper_run(&spec, buf, len, &rbuf, &rlen, &he);
+	if (r < 0) {
+		snprintf(err, errsz, "crisp-helper-cni: %s", he.message);
+		return r;
+	}
+	Crisp__Helper__HelperReply *rep = crisp__helper__helper_reply__unpack(NULL, rlen, rbuf);
+	if (!rep || rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
+	    rep->request_id != req->request_id) {
+		if (rep)
+			crisp__helper__helper_reply__free_unpacked(rep, NULL);
+		snprintf(err, errsz, "crisp-helper-cni: malformed reply");
+		return -EPROTO;
+	}
+	*ret = rep;
+	return 0;
+}
+
+static int
+reply_error(Crisp__Helper__HelperReply *rep, const char *what, char *err, size_t errsz)
+{
+	char esc_m[4 * LOG_MAX_UNTRUSTED + 4], esc_p[4 * LOG_MAX_UNTRUSTED + 4];
+	const Crisp__Helper__Error *e = rep->error;
+	snprintf(err, errsz, "%s: %s%s%s", what,
+		 log_escape(e->message, strlen(e->message), esc_m, sizeof(esc_m)),
+		 e->path[0] ? " at " : "",
+		 log_escape(e->path, strlen(e->path), esc_p, sizeof(esc_p)));
+	return -EINVAL;
+}
+
+static int
+word_ok(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max || strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return 0;
+	}
+	return 1;
+}
+
+/* A JSON object we will splice into: '{' ... '}', bounded, no NUL (protobuf strings have
+ * none) and no control bytes (a canonical dump escapes them). */
+static int
+json_object_text_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 2 || n > CNI_REPLY_MAX_JSON || s[0] != '{' || s[n - 1] != '}')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return 0;
+	return 1;
+}
+
+int
+cni_reply_validate_netconf(const Crisp__Helper__CniConfReply *c, struct cni_netconf **ret)
+{
+	if (!word_ok(c->name, 128) || !word_ok(c->cni_version, 16) || c->n_plugins == 0 ||
+	    c->n_plugins > CNI_REPLY_MAX_PLUGINS)
+		return -EPROTO;
+	struct cni_netconf *n = calloc(1, sizeof(*n));
+	if (!n || !(n->plugins = calloc(c->n_plugins, sizeof(*n->plugins)))) {
+		cni_netconf_free(n);
+		return -ENOMEM;
+	}
+	n->name = strdup(c->name);
+	n->cni_version = strdup(c->cni_version);
+	for (size_t i = 0; i < c->n_plugins; i++) {
+		const Crisp__Helper__CniConfReply__Plugin *p = c->plugins[i];
+		/* type becomes a path component under the plugin dirs: strict alphabet. */
+		if (!p || !word_ok(p->type, 64) || !json_object_text_ok(p->conf)) {
+			cni_netconf_free(n);
+			return -EPROTO;
+		}
+		n->plugins[i].type = strdup(p->type);
+		n->plugins[i].conf = strdup(p->conf);
+		n->plugins[i].port_mappings = p->port_mappings;
+		n->n_plugins++;
+	}
+	*ret = n;
+	return 0;
+}
+
+int
+cni_reply_validate_result(const Crisp__Helper__CniResultReply *c, struct cni_result **ret)
+{
+	if (c->n_ips > CNI_REPLY_MAX_IPS || !json_object_text_ok(c->json) ||
+	    strlen(c->error_msg) > 512)
+		return -EPROTO;
+	for (const char *p = c->error_msg; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+			return -EPROTO;
+	struct cni_result *r = calloc(1, sizeof(*r));
+	if (!r || !(r->ips = calloc(c->n_ips + 1, sizeof(char *)))) {
+		cni_result_free(r);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->n_ips; i++) {
+		unsigned char b[16];
+		if (inet_pton(AF_INET, c->ips[i], b) != 1 &&
+		    inet_pton(AF_INET6, c->ips[i], b) != 1) {
+			cni_result_free(r);
+			return -EPROTO;
+		}
+		r->ips[r->n_ips++] = strdup(c->ips[i]);
+	}
+	r->json = strdup(c->json);
+	r->is_error = c->is_error;
+	r->error_code = c->error_code;
+	r->error_msg = strdup(c->error_msg);
+	*ret = r;
+	return 0;
+}
+
+int
+cni_reply_netconf(const struct helper_ctx *h, const uint8_t *buf, size_t len,
+		  struct cni_netconf **ret, char *err, size_t errsz)
+{
+	Crisp__Helper__CniConfRequest body;
+	crisp__helper__cni_conf_request__init(&body);
+	body.document = (ProtobufCBinaryData){len, UNCONST(buf)};
+	Crisp__Helper__HelperRequest req;
+	crisp__helper__helper_request__init(&req);
+	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_CNI_CONF;
+	req.cni_conf = &body;
+	Crisp__Helper__HelperReply *rep = NULL;
+	int r = run_helper(h, &req, &rep, err, errsz);
+	if (r < 0)
+		return r;
+	if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR && rep->error)
+		r = reply_error(rep, "invalid CNI network configuration", err, errsz);
+	else if (rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_CNI_CONF || !rep->cni_conf ||
+		 (r = cni_reply_validate_netconf(rep->cni_conf, ret)) < 0) {
+		snprintf(err, errsz, "crisp-helper-cni: reply failed validation");
+		r = r < 0 ? r : -EPROTO;
+	}
+	crisp__helper__helper_reply__free_unpacked(rep, NULL);
+	return r;
+}
+
+int
+cni_reply_result(const struct helper_ctx *h, const uint8_t *buf, size_t len,
+		 struct cni_result **ret, char *err, size_t errsz)
+{
+	Crisp__Helper__CniResultRequest body;
+	crisp__helper__cni_result_request__init(&body);
+	body.document = (ProtobufCBinaryData){len, UNCONST(buf)};
+	Crisp__Helper__HelperRequest req;
+	crisp__helper__helper_request__init(&req);
+	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_CNI_RESULT;
+	req.cni_result = &body;
+	Crisp__Helper__HelperReply *rep = NULL;
+	int r = run_helper(h, &req, &rep, err, errsz);
+	if (r < 0)
+		return r;
+	if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR && rep->error)
+		r = reply_error(rep, "invalid CNI plugin output", err, errsz);
+	else if (rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_CNI_RESULT ||
+		 !rep->cni_result || (r = cni_reply_validate_result(rep->cni_result, ret)) < 0) {
+		snprintf(err, errsz, "crisp-helper-cni: reply failed validation");
+		r = r < 0 ? r : -EPROTO;
+	}
+	crisp__helper__helper_reply__free_unpacked(rep, NULL);
+	return r;
+}

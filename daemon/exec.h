@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Run a local, trusted program (a CNI plugin, an OCI runtime command) with a given
+ * environment and stdin bytes, collecting stdout and stderr up to caps, under a deadline.
+ * Its output is still treated as untrusted bytes: callers hand it to a helper to parse.
+ * runs in: daemon/privileged. */
+#ifndef CRISP_DAEMON_EXEC_H
+#define CRISP_DAEMON_EXEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct exec_opts {
+	const char *path;         /* absolute path of the program */
+	char *const *argv;        /* NULL-terminated */
+	char *const *envp;        /* NULL-terminated; the child gets exactly this */
+	const uint8_t *stdin_buf; /* written to the child's stdin, then closed */
+	size_t stdin_len;
+	size_t stdout_max; /* bytes kept; more makes the run fail with -EMSGSIZE */
+	size_t stderr_max; /* bytes kept; the rest is dropped (not an error) */
+	unsigned timeout_ms;
+};
+
+struct exec_result {
+	int exited; /* 1: exit status in status; 0: killed by signal in status */
+	int status;
+	uint8_t *out; /* NUL-terminated; caller frees */
+	size_t out_len;
+	char *err; /* NUL-terminated, truncated to stderr_max; caller frees */
+	size_t err_len;
+};
+
+/* Run and wait. Returns 0 when the program ran to completion (whatever its exit status),
+ * -ETIMEDOUT (killed at the deadline), -EMSGSIZE (stdout over the cap; killed), or another
+ * -errno if it could not be started. The result is filled in every case where it ran. */
+int exec_run(const struct exec_opts *o, struct exec_result *ret);
+void exec_result_done(struct exec_result *r);
+
+#endif
