@@ -19,8 +19,10 @@ SECCOMP_JSON := $(POLICY_GEN)/seccomp.json
 # The generated table belongs to libcrisp_policy.a (POLICY_OBJ is a simple variable, so this
 # appends before the library rule in the Makefile reads it).
 POLICY_OBJ += $(SECCOMP_TABLE_O)
-# The libseccomp-backed profile test loads the generated rules the way runc does.
+# The libseccomp-backed profile test loads the generated rules the way runc does, and compares
+# the generated JSON with the C table.
 TEST_LIBS += -lseccomp
+$(B)/tests/test_policy_seccomp: $(SECCOMP_JSON)
 
 $(SECCOMP_TABLE_C): $(SECCOMP_GROUPS) $(SECCOMP_GENERATOR)
 	@mkdir -p $(@D)
