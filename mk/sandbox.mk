@@ -38,3 +38,13 @@ $(POLICY_DUMP): $(B)/obj/sandbox/tools/policy_dump.o $(LIBSANDBOX)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SANDBOX_LIBS)
 policy-dump: $(POLICY_DUMP)
 	@$(POLICY_DUMP)
+
+# ---- make bench-sandbox: helper round trip (spawn, confine, echo, reap), median and p99 -----
+SANDBOX_BENCH := $(B)/bench/bench_sandbox_helper
+$(SANDBOX_BENCH): tests/bench/bench_sandbox_helper.c $(LIBSANDBOX) $(LIBPROTO)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIBSANDBOX) $(LIBPROTO) $(LDFLAGS_ALL) -lprotobuf-c \
+		$(SANDBOX_LIBS) -lpthread
+.PHONY: bench-sandbox
+bench-sandbox: $(SANDBOX_BENCH) $(SELFTEST_HELPER)
+	$(SANDBOX_BENCH) $(abspath $(B)) 200 8

@@ -33,6 +33,8 @@ typedef Crisp__Helper__SelftestReply SelftestReply;
 /* Files opened before confinement and re-read after it: their contents are generated at read
  * time, so they show the confined state. */
 struct preopened {
+	int fds_at_start[16];
+	size_t n_fds_at_start;
 	int status, limits, net_dev;
 	uint64_t ns[5]; /* net ipc uts mnt pid */
 };
@@ -79,6 +81,15 @@ open_high(const char *path)
 	int high = fcntl(fd, F_DUPFD_CLOEXEC, HELPER_FD_BULK + 1);
 	(void)close(fd);
 	return high;
+}
+
+/* Which fds did the spawner hand us? Everything above the fixed layout must be closed. */
+static void
+record_fds(struct preopened *pre)
+{
+	for (int fd = 0; fd < 1024 && pre->n_fds_at_start < ELEMENTSOF(pre->fds_at_start); fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			pre->fds_at_start[pre->n_fds_at_start++] = fd;
 }
 
 static void
@@ -227,6 +238,8 @@ report(uint64_t request_id, const struct preopened *pre)
 	body.ns_uts = pre->ns[2];
 	body.ns_mnt = pre->ns[3];
 	body.ns_pid = pre->ns[4];
+	body.fds_at_start = (int32_t *)UNCONST(pre->fds_at_start);
+	body.n_fds_at_start = pre->n_fds_at_start;
 	send_reply(request_id, &body);
 }
 
@@ -292,6 +305,31 @@ alloc_then_echo(uint64_t id, const SelftestRequest *req)
 }
 
 static _Noreturn void
+read_bulk(uint64_t id, const SelftestRequest *req)
+{
+	size_t cap = req->size > 0 && req->size < 65536 ? (size_t)req->size : 65536;
+	uint8_t *buf = malloc(cap);
+	if (!buf)
+		sandbox_helper_fail(HELPER_EXIT_NOMEM, "no memory");
+	size_t got = 0;
+	while (got < cap) {
+		ssize_t n = read(HELPER_FD_BULK, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			sandbox_helper_fail(HELPER_EXIT_RECV, "cannot read fd 5");
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	SelftestReply body;
+	crisp__helper__selftest_reply__init(&body);
+	body.payload.data = buf;
+	body.payload.len = got;
+	send_reply(id, &body);
+}
+
+static _Noreturn void
 log_then_echo(uint64_t id, const SelftestRequest *req)
 {
 	for (uint64_t i = 0; i < req->size; i++)
@@ -350,6 +388,8 @@ dispatch(uint64_t id, const SelftestRequest *req, const struct preopened *pre)
 		log_then_echo(id, req);
 	case CRISP__HELPER__SELFTEST_REQUEST__ACTION__ALLOC:
 		alloc_then_echo(id, req);
+	case CRISP__HELPER__SELFTEST_REQUEST__ACTION__READ_BULK:
+		read_bulk(id, req);
 	case _CRISP__HELPER__SELFTEST_REQUEST__ACTION_IS_INT_SIZE:
 		break;
 	}
@@ -359,7 +399,8 @@ dispatch(uint64_t id, const SelftestRequest *req, const struct preopened *pre)
 int
 main(void)
 {
-	struct preopened pre;
+	struct preopened pre = {.n_fds_at_start = 0};
+	record_fds(&pre);
 	preopen(&pre);
 	sandbox_helper_enter(POLICY_SELFTEST);
 

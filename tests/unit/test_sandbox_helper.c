@@ -252,7 +252,14 @@ test_report_confined(void **state)
 	SelftestRequest st = CRISP__HELPER__SELFTEST_REQUEST__INIT;
 	st.action = ACTION(REPORT);
 	struct result r = {0};
+	/* An fd the daemon forgot to mark CLOEXEC must still not reach the helper. */
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	assert_true(null >= 0);
+	int leak = fcntl(null, F_DUPFD, 20); /* no CLOEXEC on purpose */
+	(void)close(null);
+	assert_true(leak >= 20);
 	run(&st, 0, &r);
+	(void)close(leak);
 	if (r.rc != 0)
 		print_error("report failed: %s\n", r.err.message);
 	assert_int_equal(r.rc, 0);
@@ -293,7 +300,41 @@ test_report_confined(void **state)
 	assert_true(rep->ns_uts != 0 && rep->ns_uts != own_ns("uts"));
 	assert_true(rep->ns_mnt != 0 && rep->ns_mnt != own_ns("mnt"));
 	assert_true(rep->ns_pid != 0 && rep->ns_pid != own_ns("pid"));
+	/* Exactly the fixed layout: 0 and 1 (/dev/null), 2 log, 3 request, 4 reply; no bulk. */
+	assert_int_equal(rep->n_fds_at_start, 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_int_equal(rep->fds_at_start[i], (int)i);
 	result_done(&r);
+}
+
+/* A bulk stream on fd 5 reaches the helper, and nothing else does. */
+static void
+test_bulk_fd(void **state)
+{
+	(void)state;
+	int p[2];
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	static const char data[] = "layer bytes on the bulk fd";
+	assert_int_equal(write(p[1], data, sizeof(data)), sizeof(data));
+	(void)close(p[1]);
+	SelftestRequest st = CRISP__HELPER__SELFTEST_REQUEST__INIT;
+	st.action = ACTION(READ_BULK);
+	struct helper_spec spec = {.bulk_fd = p[0]};
+	struct result r = {0};
+	run_with(&st, &spec, &r);
+	assert_int_equal(r.rc, 0);
+	assert_non_null(r.reply);
+	assert_int_equal(r.reply->selftest->payload.len, sizeof(data));
+	assert_memory_equal(r.reply->selftest->payload.data, data, sizeof(data));
+	result_done(&r);
+
+	st.action = ACTION(REPORT);
+	run_with(&st, &spec, &r);
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(r.reply->selftest->n_fds_at_start, 6);
+	assert_int_equal(r.reply->selftest->fds_at_start[5], 5);
+	result_done(&r);
+	(void)close(p[0]);
 }
 
 /* ---- syscalls outside the allowlist: SIGSYS, and a clean error for the caller --------------- */
@@ -619,6 +660,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_echo),
 		cmocka_unit_test(test_report_confined),
+		cmocka_unit_test(test_bulk_fd),
 		cmocka_unit_test(test_forbidden_syscalls),
 		cmocka_unit_test(test_deadline),
 		cmocka_unit_test(test_bad_replies),
