@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -260,6 +261,12 @@ load_one(struct crisp *cr, struct pods *p, const char *name)
 		(void)rename(from, to);
 		return;
 	}
+	/* Both directories follow from the id; older records may lack them. */
+	if ((!pod->ns_dir && asprintf(&pod->ns_dir, "%s/%s", p->ns_root, pod->id) < 0) ||
+	    (!pod->run_dir && asprintf(&pod->run_dir, "%s/%s", p->run_root, pod->id) < 0)) {
+		pod_free(pod);
+		return;
+	}
 	recover_pod(cr, p, pod);
 	if (pod->removed || pods_add(p, pod) < 0)
 		pod_free(pod);
@@ -335,11 +342,28 @@ pods_init(struct crisp *cr, struct pods **ret)
 	return 0;
 }
 
+/* At a clean stop with no pod left, drop the private mount of the ns root again. */
+static void
+release_ns_root(struct pods *p)
+{
+	DIR *d = opendir(p->ns_root);
+	int empty = 1;
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			empty = 0;
+	if (d)
+		(void)closedir(d);
+	if (empty && p->n == 0)
+		(void)umount2(p->ns_root, MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+
 struct pods *
 pods_free(struct pods *p)
 {
 	if (!p)
 		return NULL;
+	release_ns_root(p);
 	for (size_t i = 0; i < p->n; i++)
 		pod_unref(p->v[i]);
 	free(p->v);

@@ -47,10 +47,11 @@ class Crispd:
 
     def start(self, wait=True):
         self.logf = open(self.log_path, "ab")
+        self.log_offset = self.logf.tell()
         self.proc = subprocess.Popen(self.args, stdout=self.logf, stderr=self.logf)
         if wait:
             deadline = time.time() + 10
-            while " serving " not in self.log():
+            while " serving " not in self.log()[self.log_offset:]:
                 if self.proc.poll() is not None:
                     raise RuntimeError("crispd exited early:\n" + self.log())
                 if time.time() > deadline:
@@ -90,7 +91,11 @@ def crispd_factory(tmp_path):
 
     yield make
     for d in started:
-        d.stop(sig=signal.SIGKILL) if d.proc and d.proc.poll() is None else None
+        if d.proc and d.proc.poll() is None:
+            try:
+                d.stop(sig=signal.SIGTERM, timeout=10)
+            except AssertionError:
+                pass
 
 
 @pytest.fixture
