@@ -462,6 +462,9 @@ validate_pod_uid(const char *s, size_t len, struct policy_error *reterr)
 		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
 			return policy_error_set(reterr, "pod uid", s, len, i,
 						"only [A-Za-z0-9_-] allowed");
+	/* Never an option to a program that gets it as an argument. */
+	if (!is_alnum(s[0]))
+		return policy_error_set(reterr, "pod uid", s, len, 0, "must start with [A-Za-z0-9]");
 	return 0;
 }
 

@@ -93,8 +93,8 @@ int validate_env(const char *name, size_t name_len, const char *value, size_t va
 
 /* Container name and pod namespace: an RFC 1123 label ([a-z0-9]([-a-z0-9]*[a-z0-9])?, at most
  * 63 bytes), as the Kubernetes API and kubelet use. Pod name: an RFC 1123 subdomain (labels
- * joined by '.', at most 253 bytes). Pod UID: 1..128 bytes of [A-Za-z0-9_-]. These become
- * path components and log names, so nothing else gets through. */
+ * joined by '.', at most 253 bytes). Pod UID: 1..128 bytes of [A-Za-z0-9_-] starting with
+ * [A-Za-z0-9]. These become path components and log names, so nothing else gets through. */
 int validate_container_name(const char *s, size_t len, struct policy_error *reterr);
 int validate_pod_namespace(const char *s, size_t len, struct policy_error *reterr);
 int validate_pod_name(const char *s, size_t len, struct policy_error *reterr);

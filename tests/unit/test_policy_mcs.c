@@ -237,8 +237,11 @@ test_state_hostile(void **state)
 	static const char nul[] = "crisp-mcs 1 0 1023\nc1,c2\0\n";
 	assert_int_equal(selinux_mcs_deserialize(m, nul, sizeof(nul) - 1, &e), -EINVAL);
 	assert_int_equal(selinux_mcs_count(m), 0);
-	assert_int_equal(selinux_mcs_deserialize(m, nul, POLICY_MCS_STATE_MAX + 1, &e), -EINVAL);
+	char *huge = calloc(POLICY_MCS_STATE_MAX + 1, 1);
+	assert_non_null(huge);
+	assert_int_equal(selinux_mcs_deserialize(m, huge, POLICY_MCS_STATE_MAX + 1, &e), -EINVAL);
 	assert_string_equal(e.rule, "larger than 8 MiB");
+	free(huge);
 	selinux_mcs_free(m);
 }
 

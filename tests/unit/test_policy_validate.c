@@ -388,6 +388,7 @@ static const struct name_case {
 	{validate_pod_uid, "pod uid", S("a/../b"), "only [A-Za-z0-9_-] allowed"},
 	{validate_pod_uid, "pod uid", S("a b"), "only [A-Za-z0-9_-] allowed"},
 	{validate_pod_uid, "pod uid", S(""), "must be 1..128 bytes"},
+	{validate_pod_uid, "pod uid", S("-rf"), "must start with [A-Za-z0-9]"},
 };
 
 static void
