@@ -274,8 +274,12 @@ forbidden(Crisp__Helper__SelftestRequest__Forbidden which)
 	case CRISP__HELPER__SELFTEST_REQUEST__FORBIDDEN__CONNECT:
 		return syscall(SYS_connect, HELPER_FD_REQUEST, &sin, sizeof(sin));
 	case CRISP__HELPER__SELFTEST_REQUEST__FORBIDDEN__X32_GETPID:
+#if defined(__x86_64__)
 		/* The x32 ABI shares AUDIT_ARCH_X86_64; only the bad-arch check stops it. */
 		return syscall(0x40000000L | SYS_getpid);
+#else
+		return syscall(-1L); /* no foreign ABI to try: still not on the allowlist */
+#endif
 	case _CRISP__HELPER__SELFTEST_REQUEST__FORBIDDEN_IS_INT_SIZE:
 		break;
 	}
