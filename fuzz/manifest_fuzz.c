@@ -53,16 +53,16 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const content_types[] = {
-		NULL,
-		"application/vnd.oci.image.index.v1+json",
-		"application/vnd.oci.image.manifest.v1+json",
-		"application/vnd.docker.distribution.manifest.list.v2+json",
-		"application/vnd.docker.distribution.manifest.v2+json",
-		"application/vnd.docker.distribution.manifest.v1+prettyjws",
-		"application/json",
+	    NULL,
+	    "application/vnd.oci.image.index.v1+json",
+	    "application/vnd.oci.image.manifest.v1+json",
+	    "application/vnd.docker.distribution.manifest.list.v2+json",
+	    "application/vnd.docker.distribution.manifest.v2+json",
+	    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+	    "application/json",
 	};
 	struct manifest_opts opts = {
-		.content_type = content_types[size % (sizeof(content_types) / sizeof(*content_types))],
+	    .content_type = content_types[size % (sizeof(content_types) / sizeof(*content_types))],
 	};
 	const struct manifest_opts *o = (size & 1) ? &opts : NULL;
 	struct manifest *m = NULL;

@@ -93,7 +93,8 @@ check_port(struct json_ctx *ctx, const char *s, size_t len)
 	if (strchr(buf, '/') == NULL && len < sizeof(buf) - 4)
 		memcpy(buf + len, "/tcp", 5);
 	if (image_config_port(buf, &port, &proto) < 0)
-		return json_fail(ctx, PARSE_ERR_VALUE, "invalid exposed port (want <1-65535>[/tcp|udp|sctp])");
+		return json_fail(ctx, PARSE_ERR_VALUE,
+				 "invalid exposed port (want <1-65535>[/tcp|udp|sctp])");
 	return 0;
 }
 
@@ -138,13 +139,12 @@ static const struct {
 	const char *name;
 	int number;
 } signals[] = {
-	{"HUP", 1},     {"INT", 2},     {"QUIT", 3},    {"ILL", 4},     {"TRAP", 5},
-	{"ABRT", 6},    {"IOT", 6},     {"BUS", 7},     {"FPE", 8},     {"KILL", 9},
-	{"USR1", 10},   {"SEGV", 11},   {"USR2", 12},   {"PIPE", 13},   {"ALRM", 14},
-	{"TERM", 15},   {"STKFLT", 16}, {"CHLD", 17},   {"CONT", 18},   {"STOP", 19},
-	{"TSTP", 20},   {"TTIN", 21},   {"TTOU", 22},   {"URG", 23},    {"XCPU", 24},
-	{"XFSZ", 25},   {"VTALRM", 26}, {"PROF", 27},   {"WINCH", 28},  {"IO", 29},
-	{"POLL", 29},   {"PWR", 30},    {"SYS", 31},
+    {"HUP", 1},   {"INT", 2},   {"QUIT", 3},    {"ILL", 4},   {"TRAP", 5},    {"ABRT", 6},
+    {"IOT", 6},   {"BUS", 7},   {"FPE", 8},     {"KILL", 9},  {"USR1", 10},   {"SEGV", 11},
+    {"USR2", 12}, {"PIPE", 13}, {"ALRM", 14},   {"TERM", 15}, {"STKFLT", 16}, {"CHLD", 17},
+    {"CONT", 18}, {"STOP", 19}, {"TSTP", 20},   {"TTIN", 21}, {"TTOU", 22},   {"URG", 23},
+    {"XCPU", 24}, {"XFSZ", 25}, {"VTALRM", 26}, {"PROF", 27}, {"WINCH", 28},  {"IO", 29},
+    {"POLL", 29}, {"PWR", 30},  {"SYS", 31},
 };
 
 #define SIGNAL_RTMIN 34
@@ -197,46 +197,46 @@ image_config_signal(const char *s, size_t len)
 	{                                                                                          \
 		.name = key, .kind = JSON_F_STR_LIST,                                              \
 		.offset = offsetof(struct image_exec_config, member),                              \
-		.max_len = IMAGE_CONFIG_MAX_ARG_LEN, .max_items = (limit), .check = (fn),           \
+		.max_len = IMAGE_CONFIG_MAX_ARG_LEN, .max_items = (limit), .check = (fn),          \
 	}
 
 static const struct json_field exec_fields[] = {
-	{.name = "User",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct image_exec_config, user),
-	 .max_len = IMAGE_CONFIG_MAX_USER_LEN,
-	 .check = json_check_no_ctl},
-	EXEC_LIST("Env", env, IMAGE_CONFIG_MAX_ENV, check_env),
-	EXEC_LIST("Entrypoint", entrypoint, IMAGE_CONFIG_MAX_ARGS, NULL),
-	EXEC_LIST("Cmd", cmd, IMAGE_CONFIG_MAX_ARGS, NULL),
-	{.name = "WorkingDir",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct image_exec_config, working_dir),
-	 .max_len = IMAGE_PATH_MAX,
-	 .check = check_workdir},
-	{.name = "ExposedPorts",
-	 .kind = JSON_F_KEY_SET,
-	 .offset = offsetof(struct image_exec_config, exposed_ports),
-	 .max_items = IMAGE_CONFIG_MAX_PORTS,
-	 .check = check_port},
-	{.name = "Volumes",
-	 .kind = JSON_F_KEY_SET,
-	 .offset = offsetof(struct image_exec_config, volumes),
-	 .max_items = IMAGE_CONFIG_MAX_VOLUMES,
-	 .check = check_path},
-	{.name = "Labels",
-	 .kind = JSON_F_STR_MAP,
-	 .offset = offsetof(struct image_exec_config, labels),
-	 .max_len = ANNOTATION_MAX_VALUE_LEN,
-	 .max_items = IMAGE_CONFIG_MAX_LABELS},
-	{.name = "StopSignal",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct image_exec_config, stop_signal_str),
-	 .max_len = 32,
-	 .check = check_signal},
-	{.name = "ArgsEscaped",
-	 .kind = JSON_F_BOOL,
-	 .offset = offsetof(struct image_exec_config, args_escaped)},
+    {.name = "User",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct image_exec_config, user),
+     .max_len = IMAGE_CONFIG_MAX_USER_LEN,
+     .check = json_check_no_ctl},
+    EXEC_LIST("Env", env, IMAGE_CONFIG_MAX_ENV, check_env),
+    EXEC_LIST("Entrypoint", entrypoint, IMAGE_CONFIG_MAX_ARGS, NULL),
+    EXEC_LIST("Cmd", cmd, IMAGE_CONFIG_MAX_ARGS, NULL),
+    {.name = "WorkingDir",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct image_exec_config, working_dir),
+     .max_len = IMAGE_PATH_MAX,
+     .check = check_workdir},
+    {.name = "ExposedPorts",
+     .kind = JSON_F_KEY_SET,
+     .offset = offsetof(struct image_exec_config, exposed_ports),
+     .max_items = IMAGE_CONFIG_MAX_PORTS,
+     .check = check_port},
+    {.name = "Volumes",
+     .kind = JSON_F_KEY_SET,
+     .offset = offsetof(struct image_exec_config, volumes),
+     .max_items = IMAGE_CONFIG_MAX_VOLUMES,
+     .check = check_path},
+    {.name = "Labels",
+     .kind = JSON_F_STR_MAP,
+     .offset = offsetof(struct image_exec_config, labels),
+     .max_len = ANNOTATION_MAX_VALUE_LEN,
+     .max_items = IMAGE_CONFIG_MAX_LABELS},
+    {.name = "StopSignal",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct image_exec_config, stop_signal_str),
+     .max_len = 32,
+     .check = check_signal},
+    {.name = "ArgsEscaped",
+     .kind = JSON_F_BOOL,
+     .offset = offsetof(struct image_exec_config, args_escaped)},
 };
 
 /* Normalise what the checks accepted: "80" -> "80/tcp", "" working dir -> NULL, and the
@@ -259,16 +259,16 @@ exec_finish(struct json_ctx *ctx, void *obj)
 		c->working_dir = NULL;
 	}
 	if (c->stop_signal_str)
-		c->stop_signal = image_config_signal(c->stop_signal_str,
-						     strlen(c->stop_signal_str));
+		c->stop_signal =
+		    image_config_signal(c->stop_signal_str, strlen(c->stop_signal_str));
 	return 0;
 }
 
 static const struct json_table exec_table = {
-	.what = "config",
-	JSON_FIELDS(exec_fields),
-	.size = sizeof(struct image_exec_config),
-	.finish = exec_finish,
+    .what = "config",
+    JSON_FIELDS(exec_fields),
+    .size = sizeof(struct image_exec_config),
+    .finish = exec_finish,
 };
 
 #define HISTORY_TEXT(key, member)                                                                  \
@@ -279,85 +279,85 @@ static const struct json_table exec_table = {
 	}
 
 static const struct json_field history_fields[] = {
-	HISTORY_TEXT("created", created),
-	HISTORY_TEXT("created_by", created_by),
-	HISTORY_TEXT("author", author),
-	HISTORY_TEXT("comment", comment),
-	{.name = "empty_layer",
-	 .kind = JSON_F_BOOL,
-	 .offset = offsetof(struct image_history, empty_layer)},
+    HISTORY_TEXT("created", created),
+    HISTORY_TEXT("created_by", created_by),
+    HISTORY_TEXT("author", author),
+    HISTORY_TEXT("comment", comment),
+    {.name = "empty_layer",
+     .kind = JSON_F_BOOL,
+     .offset = offsetof(struct image_history, empty_layer)},
 };
 
 static const struct json_table history_table = {
-	.what = "history",
-	JSON_FIELDS(history_fields),
-	.size = sizeof(struct image_history),
+    .what = "history",
+    JSON_FIELDS(history_fields),
+    .size = sizeof(struct image_history),
 };
 
 /* rootfs is mapped into the top-level struct: a table whose offsets are relative to the
  * start of struct image_config, reached through an OBJECT field at offset 0. */
 static const struct json_field rootfs_fields[] = {
-	{.name = "type",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct image_config, rootfs_type),
-	 .required = true,
-	 .max_len = 16,
-	 .check = check_layers},
-	{.name = "diff_ids",
-	 .kind = JSON_F_STR_LIST,
-	 .offset = offsetof(struct image_config, diff_ids),
-	 .required = true,
-	 .max_len = DIGEST_MAX_LEN,
-	 .max_items = IMAGE_CONFIG_MAX_DIFF_IDS,
-	 .check = json_check_digest},
+    {.name = "type",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct image_config, rootfs_type),
+     .required = true,
+     .max_len = 16,
+     .check = check_layers},
+    {.name = "diff_ids",
+     .kind = JSON_F_STR_LIST,
+     .offset = offsetof(struct image_config, diff_ids),
+     .required = true,
+     .max_len = DIGEST_MAX_LEN,
+     .max_items = IMAGE_CONFIG_MAX_DIFF_IDS,
+     .check = json_check_digest},
 };
 
 static const struct json_table rootfs_table = {
-	.what = "rootfs",
-	JSON_FIELDS(rootfs_fields),
-	.size = sizeof(struct image_config),
+    .what = "rootfs",
+    JSON_FIELDS(rootfs_fields),
+    .size = sizeof(struct image_config),
 };
 
 #define TOP_STRING(key, member, req, limit, fn)                                                    \
 	{                                                                                          \
-		.name = key, .kind = JSON_F_STRING, .offset = offsetof(struct image_config, member), \
-		.required = (req), .max_len = (limit), .check = (fn),                              \
+		.name = key, .kind = JSON_F_STRING,                                                \
+		.offset = offsetof(struct image_config, member), .required = (req),                \
+		.max_len = (limit), .check = (fn),                                                 \
 	}
 
 static int image_config_finish(struct json_ctx *ctx, void *obj);
 
 static const struct json_field config_fields[] = {
-	TOP_STRING("architecture", architecture, true, PLATFORM_MAX_FIELD_LEN,
-		   check_nonempty_name),
-	TOP_STRING("os", os, true, PLATFORM_MAX_FIELD_LEN, check_nonempty_name),
-	TOP_STRING("variant", variant, false, PLATFORM_MAX_FIELD_LEN, json_check_no_ctl),
-	TOP_STRING("os.version", os_version, false, PLATFORM_MAX_FIELD_LEN, json_check_no_ctl),
-	{.name = "os.features",
-	 .kind = JSON_F_STR_LIST,
-	 .offset = offsetof(struct image_config, os_features),
-	 .max_len = PLATFORM_MAX_FIELD_LEN,
-	 .max_items = PLATFORM_MAX_FEATURES,
-	 .check = json_check_no_ctl},
-	TOP_STRING("created", created, false, 64, json_check_no_ctl),
-	TOP_STRING("author", author, false, IMAGE_CONFIG_MAX_TEXT_LEN, NULL),
-	{.name = "config",
-	 .kind = JSON_F_OBJECT,
-	 .offset = offsetof(struct image_config, config),
-	 .sub = &exec_table},
-	{.name = "rootfs", .kind = JSON_F_OBJECT, .offset = 0, .required = true, .sub = &rootfs_table},
-	{.name = "history",
-	 .kind = JSON_F_ARRAY,
-	 .offset = offsetof(struct image_config, history),
-	 .count_offset = offsetof(struct image_config, n_history),
-	 .max_items = IMAGE_CONFIG_MAX_HISTORY,
-	 .sub = &history_table},
+    TOP_STRING("architecture", architecture, true, PLATFORM_MAX_FIELD_LEN, check_nonempty_name),
+    TOP_STRING("os", os, true, PLATFORM_MAX_FIELD_LEN, check_nonempty_name),
+    TOP_STRING("variant", variant, false, PLATFORM_MAX_FIELD_LEN, json_check_no_ctl),
+    TOP_STRING("os.version", os_version, false, PLATFORM_MAX_FIELD_LEN, json_check_no_ctl),
+    {.name = "os.features",
+     .kind = JSON_F_STR_LIST,
+     .offset = offsetof(struct image_config, os_features),
+     .max_len = PLATFORM_MAX_FIELD_LEN,
+     .max_items = PLATFORM_MAX_FEATURES,
+     .check = json_check_no_ctl},
+    TOP_STRING("created", created, false, 64, json_check_no_ctl),
+    TOP_STRING("author", author, false, IMAGE_CONFIG_MAX_TEXT_LEN, NULL),
+    {.name = "config",
+     .kind = JSON_F_OBJECT,
+     .offset = offsetof(struct image_config, config),
+     .sub = &exec_table},
+    {.name = "rootfs", .kind = JSON_F_OBJECT, .offset = 0, .required = true, .sub = &rootfs_table},
+    {.name = "history",
+     .kind = JSON_F_ARRAY,
+     .offset = offsetof(struct image_config, history),
+     .count_offset = offsetof(struct image_config, n_history),
+     .max_items = IMAGE_CONFIG_MAX_HISTORY,
+     .sub = &history_table},
 };
 
 static const struct json_table config_table = {
-	.what = "image config",
-	JSON_FIELDS(config_fields),
-	.size = sizeof(struct image_config),
-	.finish = image_config_finish,
+    .what = "image config",
+    JSON_FIELDS(config_fields),
+    .size = sizeof(struct image_config),
+    .finish = image_config_finish,
 };
 
 /* Replace *field with s (NULL for ""), if it differs. */

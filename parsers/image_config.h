@@ -32,17 +32,17 @@ struct image_history {
 /* The "config" object: what a container of this image runs, unless the CRI request says
  * otherwise. Every member may be absent (NULL, or an empty list). */
 struct image_exec_config {
-	char *user;                 /* raw USER ("name", "uid", "user:group"); see passwd.h */
-	struct str_list env;        /* "NAME=value", NAME non-empty */
+	char *user;          /* raw USER ("name", "uid", "user:group"); see passwd.h */
+	struct str_list env; /* "NAME=value", NAME non-empty */
 	struct str_list entrypoint;
 	struct str_list cmd;
-	char *working_dir;          /* absolute, no ".." component; NULL if absent or "" */
+	char *working_dir;             /* absolute, no ".." component; NULL if absent or "" */
 	struct str_list exposed_ports; /* normalised "<1..65535>/<tcp|udp|sctp>" */
-	struct str_list volumes;    /* absolute paths, no ".." component */
+	struct str_list volumes;       /* absolute paths, no ".." component */
 	struct str_map labels;
-	char *stop_signal_str;      /* as written */
-	int stop_signal;            /* its number (1..64), 0 if absent */
-	bool args_escaped;          /* Windows only; recorded, never acted on */
+	char *stop_signal_str; /* as written */
+	int stop_signal;       /* its number (1..64), 0 if absent */
+	bool args_escaped;     /* Windows only; recorded, never acted on */
 };
 
 struct image_config {
@@ -54,8 +54,8 @@ struct image_config {
 	char *created;
 	char *author;
 	struct image_exec_config config;
-	char *rootfs_type;          /* always "layers" */
-	struct str_list diff_ids;   /* digests of the uncompressed layers, in order */
+	char *rootfs_type;        /* always "layers" */
+	struct str_list diff_ids; /* digests of the uncompressed layers, in order */
 	struct image_history *history;
 	size_t n_history;
 };

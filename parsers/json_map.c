@@ -243,7 +243,8 @@ json_check_media_type(struct json_ctx *ctx, const char *s, size_t len)
 	const char *slash = memchr(s, '/', len);
 	if (!slash || !media_type_name_ok(s, (size_t)(slash - s)) ||
 	    !media_type_name_ok(slash + 1, len - (size_t)(slash - s) - 1))
-		return json_fail(ctx, PARSE_ERR_VALUE, "invalid media type (RFC 6838 type/subtype)");
+		return json_fail(ctx, PARSE_ERR_VALUE,
+				 "invalid media type (RFC 6838 type/subtype)");
 	return 0;
 }
 
@@ -260,8 +261,7 @@ json_check_no_ctl(struct json_ctx *ctx, const char *s, size_t len)
 
 /* A string value: type, length, no NUL, the field's check; *ret owns a copy. */
 static int
-take_string(struct json_ctx *ctx, const json_t *v, size_t max_len, json_check_fn check,
-	    char **ret)
+take_string(struct json_ctx *ctx, const json_t *v, size_t max_len, json_check_fn check, char **ret)
 {
 	const char *s;
 	size_t len;
@@ -328,7 +328,7 @@ map_str_list(struct json_ctx *ctx, const struct json_field *f, const json_t *v,
 	out->v = calloc(n, sizeof(*out->v));
 	if (!out->v)
 		return json_fail(ctx, PARSE_ERR_NOMEM, "out of memory");
-	json_array_foreach(v, i, item) {
+	json_array_foreach (v, i, item) {
 		size_t saved = json_path_push_index(ctx, i);
 		r = take_string(ctx, item, f->max_len, f->check, &out->v[i]);
 		if (r < 0)
@@ -351,8 +351,7 @@ check_map_key(struct json_ctx *ctx, const struct json_field *f, const char *key)
 }
 
 static int
-map_str_map(struct json_ctx *ctx, const struct json_field *f, const json_t *v,
-	    struct str_map *out)
+map_str_map(struct json_ctx *ctx, const struct json_field *f, const json_t *v, struct str_map *out)
 {
 	const char *key;
 	json_t *val;
@@ -385,8 +384,7 @@ map_str_map(struct json_ctx *ctx, const struct json_field *f, const json_t *v,
 }
 
 static int
-map_key_set(struct json_ctx *ctx, const struct json_field *f, const json_t *v,
-	    struct str_list *out)
+map_key_set(struct json_ctx *ctx, const struct json_field *f, const json_t *v, struct str_list *out)
 {
 	const char *key;
 	json_t *val;
@@ -438,7 +436,7 @@ map_array(struct json_ctx *ctx, const struct json_field *f, const json_t *v, voi
 	if (!arr)
 		return json_fail(ctx, PARSE_ERR_NOMEM, "out of memory");
 	*(void **)field = arr;
-	json_array_foreach(v, i, item) {
+	json_array_foreach (v, i, item) {
 		size_t saved = json_path_push_index(ctx, i);
 		int r;
 		/* Count before mapping: a partly mapped element must be released too. */

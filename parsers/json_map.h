@@ -79,9 +79,9 @@ struct json_field {
 	const char *name;
 	enum json_kind kind;
 	size_t offset;
-	bool required;      /* absent or null is an error; otherwise null means absent */
-	size_t max_len;     /* string length (map values, list items), or SIZE maximum */
-	size_t max_items;   /* list, map, set and array length */
+	bool required;    /* absent or null is an error; otherwise null means absent */
+	size_t max_len;   /* string length (map values, list items), or SIZE maximum */
+	size_t max_items; /* list, map, set and array length */
 	json_check_fn check;
 	const struct json_table *sub;
 	size_t count_offset;
@@ -107,8 +107,7 @@ int json_load_object(struct json_ctx *ctx, const uint8_t *buf, size_t len, size_
  * so) except keys that equal a known field name up to case: Go's encoding/json matches
  * those, so refusing them keeps crisp from reading a different value than other tools.
  * On failure out may be partly filled: release it with json_map_done(). */
-int json_map_object(struct json_ctx *ctx, const json_t *obj, const struct json_table *t,
-		    void *out);
+int json_map_object(struct json_ctx *ctx, const json_t *obj, const struct json_table *t, void *out);
 
 /* Release everything the table says out owns (not out itself). */
 void json_map_done(const struct json_table *t, void *out);

@@ -18,29 +18,26 @@
 #include "parsers/platform.h"
 
 static const char *const media_type_names[MEDIA_TYPE_COUNT] = {
-	[MEDIA_TYPE_OCI_INDEX] = "application/vnd.oci.image.index.v1+json",
-	[MEDIA_TYPE_OCI_MANIFEST] = "application/vnd.oci.image.manifest.v1+json",
-	[MEDIA_TYPE_DOCKER_LIST] = "application/vnd.docker.distribution.manifest.list.v2+json",
-	[MEDIA_TYPE_DOCKER_MANIFEST] = "application/vnd.docker.distribution.manifest.v2+json",
-	[MEDIA_TYPE_DOCKER_SCHEMA1] = "application/vnd.docker.distribution.manifest.v1+json",
-	[MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED] =
-		"application/vnd.docker.distribution.manifest.v1+prettyjws",
-	[MEDIA_TYPE_OCI_CONFIG] = "application/vnd.oci.image.config.v1+json",
-	[MEDIA_TYPE_DOCKER_CONFIG] = "application/vnd.docker.container.image.v1+json",
-	[MEDIA_TYPE_OCI_LAYER] = "application/vnd.oci.image.layer.v1.tar",
-	[MEDIA_TYPE_OCI_LAYER_GZIP] = "application/vnd.oci.image.layer.v1.tar+gzip",
-	[MEDIA_TYPE_OCI_LAYER_ZSTD] = "application/vnd.oci.image.layer.v1.tar+zstd",
-	[MEDIA_TYPE_OCI_LAYER_ND] = "application/vnd.oci.image.layer.nondistributable.v1.tar",
-	[MEDIA_TYPE_OCI_LAYER_ND_GZIP] =
-		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-	[MEDIA_TYPE_OCI_LAYER_ND_ZSTD] =
-		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-	[MEDIA_TYPE_DOCKER_LAYER] = "application/vnd.docker.image.rootfs.diff.tar",
-	[MEDIA_TYPE_DOCKER_LAYER_GZIP] = "application/vnd.docker.image.rootfs.diff.tar.gzip",
-	[MEDIA_TYPE_DOCKER_LAYER_ZSTD] = "application/vnd.docker.image.rootfs.diff.tar.zstd",
-	[MEDIA_TYPE_DOCKER_LAYER_FOREIGN] =
-		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
-	[MEDIA_TYPE_OTHER] = "",
+    [MEDIA_TYPE_OCI_INDEX] = "application/vnd.oci.image.index.v1+json",
+    [MEDIA_TYPE_OCI_MANIFEST] = "application/vnd.oci.image.manifest.v1+json",
+    [MEDIA_TYPE_DOCKER_LIST] = "application/vnd.docker.distribution.manifest.list.v2+json",
+    [MEDIA_TYPE_DOCKER_MANIFEST] = "application/vnd.docker.distribution.manifest.v2+json",
+    [MEDIA_TYPE_DOCKER_SCHEMA1] = "application/vnd.docker.distribution.manifest.v1+json",
+    [MEDIA_TYPE_DOCKER_SCHEMA1_SIGNED] =
+	"application/vnd.docker.distribution.manifest.v1+prettyjws",
+    [MEDIA_TYPE_OCI_CONFIG] = "application/vnd.oci.image.config.v1+json",
+    [MEDIA_TYPE_DOCKER_CONFIG] = "application/vnd.docker.container.image.v1+json",
+    [MEDIA_TYPE_OCI_LAYER] = "application/vnd.oci.image.layer.v1.tar",
+    [MEDIA_TYPE_OCI_LAYER_GZIP] = "application/vnd.oci.image.layer.v1.tar+gzip",
+    [MEDIA_TYPE_OCI_LAYER_ZSTD] = "application/vnd.oci.image.layer.v1.tar+zstd",
+    [MEDIA_TYPE_OCI_LAYER_ND] = "application/vnd.oci.image.layer.nondistributable.v1.tar",
+    [MEDIA_TYPE_OCI_LAYER_ND_GZIP] = "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+    [MEDIA_TYPE_OCI_LAYER_ND_ZSTD] = "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+    [MEDIA_TYPE_DOCKER_LAYER] = "application/vnd.docker.image.rootfs.diff.tar",
+    [MEDIA_TYPE_DOCKER_LAYER_GZIP] = "application/vnd.docker.image.rootfs.diff.tar.gzip",
+    [MEDIA_TYPE_DOCKER_LAYER_ZSTD] = "application/vnd.docker.image.rootfs.diff.tar.zstd",
+    [MEDIA_TYPE_DOCKER_LAYER_FOREIGN] = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+    [MEDIA_TYPE_OTHER] = "",
 };
 
 const char *
@@ -166,19 +163,16 @@ platform_finish(struct json_ctx *ctx, void *obj)
 	}
 
 static const struct json_field platform_fields[] = {
-	PLATFORM_STRING("architecture", architecture, true),
-	PLATFORM_STRING("os", os, true),
-	PLATFORM_STRING("os.version", os_version, false),
-	PLATFORM_LIST("os.features", os_features),
-	PLATFORM_STRING("variant", variant, false),
-	PLATFORM_LIST("features", features),
+    PLATFORM_STRING("architecture", architecture, true), PLATFORM_STRING("os", os, true),
+    PLATFORM_STRING("os.version", os_version, false),    PLATFORM_LIST("os.features", os_features),
+    PLATFORM_STRING("variant", variant, false),          PLATFORM_LIST("features", features),
 };
 
 static const struct json_table platform_table = {
-	.what = "platform",
-	JSON_FIELDS(platform_fields),
-	.size = sizeof(struct platform),
-	.finish = platform_finish,
+    .what = "platform",
+    JSON_FIELDS(platform_fields),
+    .size = sizeof(struct platform),
+    .finish = platform_finish,
 };
 
 static int
@@ -191,123 +185,123 @@ descriptor_finish(struct json_ctx *ctx, void *obj)
 }
 
 static const struct json_field descriptor_fields[] = {
-	{.name = "mediaType",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct descriptor, media_type_str),
-	 .required = true,
-	 .max_len = MEDIA_TYPE_MAX_LEN,
-	 .check = json_check_media_type},
-	{.name = "digest",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct descriptor, digest),
-	 .required = true,
-	 .max_len = DIGEST_MAX_LEN,
-	 .check = json_check_digest},
-	{.name = "size",
-	 .kind = JSON_F_SIZE,
-	 .offset = offsetof(struct descriptor, size),
-	 .required = true,
-	 .max_len = DESCRIPTOR_MAX_SIZE},
-	{.name = "urls",
-	 .kind = JSON_F_STR_LIST,
-	 .offset = offsetof(struct descriptor, urls),
-	 .max_len = MANIFEST_MAX_URL_LEN,
-	 .max_items = MANIFEST_MAX_URLS,
-	 .check = json_check_no_ctl},
-	{.name = "annotations",
-	 .kind = JSON_F_STR_MAP,
-	 .offset = offsetof(struct descriptor, annotations),
-	 .max_len = ANNOTATION_MAX_VALUE_LEN,
-	 .max_items = MANIFEST_MAX_ANNOTATIONS},
-	{.name = "artifactType",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct descriptor, artifact_type),
-	 .max_len = MEDIA_TYPE_MAX_LEN,
-	 .check = json_check_media_type},
-	{.name = "platform",
-	 .kind = JSON_F_OBJECT_PTR,
-	 .offset = offsetof(struct descriptor, platform),
-	 .sub = &platform_table},
+    {.name = "mediaType",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct descriptor, media_type_str),
+     .required = true,
+     .max_len = MEDIA_TYPE_MAX_LEN,
+     .check = json_check_media_type},
+    {.name = "digest",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct descriptor, digest),
+     .required = true,
+     .max_len = DIGEST_MAX_LEN,
+     .check = json_check_digest},
+    {.name = "size",
+     .kind = JSON_F_SIZE,
+     .offset = offsetof(struct descriptor, size),
+     .required = true,
+     .max_len = DESCRIPTOR_MAX_SIZE},
+    {.name = "urls",
+     .kind = JSON_F_STR_LIST,
+     .offset = offsetof(struct descriptor, urls),
+     .max_len = MANIFEST_MAX_URL_LEN,
+     .max_items = MANIFEST_MAX_URLS,
+     .check = json_check_no_ctl},
+    {.name = "annotations",
+     .kind = JSON_F_STR_MAP,
+     .offset = offsetof(struct descriptor, annotations),
+     .max_len = ANNOTATION_MAX_VALUE_LEN,
+     .max_items = MANIFEST_MAX_ANNOTATIONS},
+    {.name = "artifactType",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct descriptor, artifact_type),
+     .max_len = MEDIA_TYPE_MAX_LEN,
+     .check = json_check_media_type},
+    {.name = "platform",
+     .kind = JSON_F_OBJECT_PTR,
+     .offset = offsetof(struct descriptor, platform),
+     .sub = &platform_table},
 };
 
 static const struct json_table descriptor_table = {
-	.what = "descriptor",
-	JSON_FIELDS(descriptor_fields),
-	.size = sizeof(struct descriptor),
-	.finish = descriptor_finish,
+    .what = "descriptor",
+    JSON_FIELDS(descriptor_fields),
+    .size = sizeof(struct descriptor),
+    .finish = descriptor_finish,
 };
 
 /* Fields both document kinds share. */
 static const struct json_field common_fields[] = {
-	{.name = "schemaVersion",
-	 .kind = JSON_F_SIZE,
-	 .offset = offsetof(struct manifest, schema_version),
-	 .required = true,
-	 .max_len = UINT32_MAX},
-	{.name = "mediaType",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct manifest, media_type_str),
-	 .max_len = MEDIA_TYPE_MAX_LEN,
-	 .check = json_check_media_type},
-	{.name = "artifactType",
-	 .kind = JSON_F_STRING,
-	 .offset = offsetof(struct manifest, artifact_type),
-	 .max_len = MEDIA_TYPE_MAX_LEN,
-	 .check = json_check_media_type},
-	{.name = "annotations",
-	 .kind = JSON_F_STR_MAP,
-	 .offset = offsetof(struct manifest, annotations),
-	 .max_len = ANNOTATION_MAX_VALUE_LEN,
-	 .max_items = MANIFEST_MAX_ANNOTATIONS},
-	{.name = "subject",
-	 .kind = JSON_F_OBJECT_PTR,
-	 .offset = offsetof(struct manifest, subject),
-	 .sub = &descriptor_table},
+    {.name = "schemaVersion",
+     .kind = JSON_F_SIZE,
+     .offset = offsetof(struct manifest, schema_version),
+     .required = true,
+     .max_len = UINT32_MAX},
+    {.name = "mediaType",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct manifest, media_type_str),
+     .max_len = MEDIA_TYPE_MAX_LEN,
+     .check = json_check_media_type},
+    {.name = "artifactType",
+     .kind = JSON_F_STRING,
+     .offset = offsetof(struct manifest, artifact_type),
+     .max_len = MEDIA_TYPE_MAX_LEN,
+     .check = json_check_media_type},
+    {.name = "annotations",
+     .kind = JSON_F_STR_MAP,
+     .offset = offsetof(struct manifest, annotations),
+     .max_len = ANNOTATION_MAX_VALUE_LEN,
+     .max_items = MANIFEST_MAX_ANNOTATIONS},
+    {.name = "subject",
+     .kind = JSON_F_OBJECT_PTR,
+     .offset = offsetof(struct manifest, subject),
+     .sub = &descriptor_table},
 };
 
 static const struct json_table common_table = {
-	.what = "manifest",
-	JSON_FIELDS(common_fields),
-	.size = sizeof(struct manifest),
+    .what = "manifest",
+    JSON_FIELDS(common_fields),
+    .size = sizeof(struct manifest),
 };
 
 static const struct json_field index_fields[] = {
-	{.name = "manifests",
-	 .kind = JSON_F_ARRAY,
-	 .offset = offsetof(struct manifest, manifests),
-	 .count_offset = offsetof(struct manifest, n_manifests),
-	 .required = true,
-	 .max_items = MANIFEST_MAX_MANIFESTS,
-	 .sub = &descriptor_table},
+    {.name = "manifests",
+     .kind = JSON_F_ARRAY,
+     .offset = offsetof(struct manifest, manifests),
+     .count_offset = offsetof(struct manifest, n_manifests),
+     .required = true,
+     .max_items = MANIFEST_MAX_MANIFESTS,
+     .sub = &descriptor_table},
 };
 
 static const struct json_field image_fields[] = {
-	{.name = "config",
-	 .kind = JSON_F_OBJECT,
-	 .offset = offsetof(struct manifest, config),
-	 .required = true,
-	 .sub = &descriptor_table},
-	{.name = "layers",
-	 .kind = JSON_F_ARRAY,
-	 .offset = offsetof(struct manifest, layers),
-	 .count_offset = offsetof(struct manifest, n_layers),
-	 .required = true,
-	 .max_items = MANIFEST_MAX_LAYERS,
-	 .sub = &descriptor_table},
+    {.name = "config",
+     .kind = JSON_F_OBJECT,
+     .offset = offsetof(struct manifest, config),
+     .required = true,
+     .sub = &descriptor_table},
+    {.name = "layers",
+     .kind = JSON_F_ARRAY,
+     .offset = offsetof(struct manifest, layers),
+     .count_offset = offsetof(struct manifest, n_layers),
+     .required = true,
+     .max_items = MANIFEST_MAX_LAYERS,
+     .sub = &descriptor_table},
 };
 
 static const struct json_table index_table = {
-	.what = "index",
-	JSON_FIELDS(index_fields),
-	.size = sizeof(struct manifest),
-	.base = &common_table,
+    .what = "index",
+    JSON_FIELDS(index_fields),
+    .size = sizeof(struct manifest),
+    .base = &common_table,
 };
 
 static const struct json_table image_table = {
-	.what = "manifest",
-	JSON_FIELDS(image_fields),
-	.size = sizeof(struct manifest),
-	.base = &common_table,
+    .what = "manifest",
+    JSON_FIELDS(image_fields),
+    .size = sizeof(struct manifest),
+    .base = &common_table,
 };
 
 /* ---- document kind ------------------------------------------------------------------------ */
@@ -353,8 +347,9 @@ detect_kind(struct json_ctx *ctx, const json_t *root, const struct manifest_opts
 	    (json_is_integer(sv) && json_integer_value(sv) == 1))
 		return refuse_schema1(ctx);
 	if (has_index && has_image)
-		return json_fail(ctx, PARSE_ERR_VALUE,
-				 "both \"manifests\" and \"config\"/\"layers\": ambiguous document");
+		return json_fail(
+		    ctx, PARSE_ERR_VALUE,
+		    "both \"manifests\" and \"config\"/\"layers\": ambiguous document");
 	if (doc != MEDIA_TYPE_COUNT && manifest_media_type_is_manifest(ct) && ct != doc)
 		return json_fail(ctx, PARSE_ERR_VALUE, "mediaType does not match Content-Type %s",
 				 manifest_media_type_name(ct));
@@ -367,7 +362,8 @@ detect_kind(struct json_ctx *ctx, const json_t *root, const struct manifest_opts
 	else
 		return json_fail(ctx, PARSE_ERR_MISSING, "neither an index nor a manifest");
 	if (!manifest_media_type_is_manifest(kind))
-		return json_fail(ctx, PARSE_ERR_UNSUPPORTED, "media type is not a manifest or index");
+		return json_fail(ctx, PARSE_ERR_UNSUPPORTED,
+				 "media type is not a manifest or index");
 	if ((is_index(kind) && has_image) || (!is_index(kind) && has_index))
 		return json_fail(ctx, PARSE_ERR_VALUE, "fields do not match the media type %s",
 				 manifest_media_type_name(kind));
@@ -462,8 +458,8 @@ manifest_free(struct manifest *m)
 }
 
 int
-manifest_select(const struct manifest *m, const char *os, const char *arch,
-		const char *variant, size_t *ret_index)
+manifest_select(const struct manifest *m, const char *os, const char *arch, const char *variant,
+		size_t *ret_index)
 {
 	struct platform_name want, have;
 	int best = -1;
@@ -477,8 +473,8 @@ manifest_select(const struct manifest *m, const char *os, const char *arch,
 		int score;
 		if (!d->platform || !manifest_media_type_is_manifest(d->media_type))
 			continue;
-		platform_normalize(d->platform->os, d->platform->architecture,
-				   d->platform->variant, &have);
+		platform_normalize(d->platform->os, d->platform->architecture, d->platform->variant,
+				   &have);
 		score = platform_match(&want, &have);
 		if (score > best) {
 			best = score;

@@ -85,7 +85,7 @@ struct manifest {
 	size_t n_manifests;
 	/* Both. */
 	struct str_map annotations;
-	char *artifact_type;       /* NULL if absent */
+	char *artifact_type;        /* NULL if absent */
 	struct descriptor *subject; /* NULL if absent */
 };
 
@@ -109,7 +109,7 @@ struct manifest *manifest_free(struct manifest *m);
  * NULL or ""), by platform_match(): exact variant first, then the nearest compatible one,
  * document order on ties. Only entries with a platform and a manifest/index media type
  * count. Returns 0 and *ret_index, -ENOENT if none matches, -EINVAL if m is no index. */
-int manifest_select(const struct manifest *m, const char *os, const char *arch,
-		    const char *variant, size_t *ret_index);
+int manifest_select(const struct manifest *m, const char *os, const char *arch, const char *variant,
+		    size_t *ret_index);
 
 #endif

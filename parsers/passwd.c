@@ -52,8 +52,8 @@ parse_id(const struct field *f, const char *what, uint32_t *ret, struct parse_er
 	uint64_t v;
 	int r = str_to_u64(f->s, f->len, PASSWD_MAX_ID, &v);
 	if (r == -ERANGE)
-		return parse_error_set(err, PARSE_ERR_RANGE, f->off, "",
-				       "%s out of range 0..%u", what, PASSWD_MAX_ID);
+		return parse_error_set(err, PARSE_ERR_RANGE, f->off, "", "%s out of range 0..%u",
+				       what, PASSWD_MAX_ID);
 	if (r < 0)
 		return parse_error_set(err, PARSE_ERR_SYNTAX, f->off, "", "%s is not a number",
 				       what);
@@ -113,8 +113,7 @@ parse_line(const struct line_parser *lp, const char *line, size_t len, size_t of
 }
 
 static int
-parse_lines(const struct line_parser *lp, const uint8_t *buf, size_t len,
-	    struct parse_error *err)
+parse_lines(const struct line_parser *lp, const uint8_t *buf, size_t len, struct parse_error *err)
 {
 	const char *s = (const char *)buf;
 	const void *nul;
@@ -166,8 +165,8 @@ passwd_line(void *db, const struct field *f, struct parse_error *err)
 	if (r < 0)
 		return r;
 	if (d->file->n >= PASSWD_MAX_ENTRIES)
-		return parse_error_set(err, PARSE_ERR_LIMIT, f[0].off, "",
-				       "more than %u entries", PASSWD_MAX_ENTRIES);
+		return parse_error_set(err, PARSE_ERR_LIMIT, f[0].off, "", "more than %u entries",
+				       PASSWD_MAX_ENTRIES);
 	if (array_grow((void **)&d->file->v, &d->cap, d->file->n + 1, sizeof(e)) < 0)
 		return parse_error_set(err, PARSE_ERR_NOMEM, f[0].off, "", "out of memory");
 	e.name = str_ndup(f[0].s, f[0].len);
@@ -186,10 +185,10 @@ passwd_parse(const uint8_t *buf, size_t len, const struct passwd_opts *opts,
 	struct parse_error err;
 	struct passwd_db d = {.file = calloc(1, sizeof(struct passwd_file))};
 	struct line_parser lp = {
-		.nfields = PASSWD_FIELDS,
-		.fn = passwd_line,
-		.db = &d,
-		.skip_malformed = opts && opts->skip_malformed,
+	    .nfields = PASSWD_FIELDS,
+	    .fn = passwd_line,
+	    .db = &d,
+	    .skip_malformed = opts && opts->skip_malformed,
 	};
 	int r = d.file ? parse_lines(&lp, buf, len, &err)
 		       : parse_error_set(&err, PARSE_ERR_NOMEM, 0, "", "out of memory");
@@ -252,7 +251,8 @@ group_members(struct group_db *d, struct group_entry *g, const struct field *f,
 		if (!name_ok(m, n))
 			return parse_error_set(err, PARSE_ERR_SYNTAX, f->off + (size_t)(m - f->s),
 					       "", "invalid member name");
-		if (g->n_members >= GROUP_MAX_MEMBERS || d->members_total >= GROUP_MAX_MEMBERS_TOTAL)
+		if (g->n_members >= GROUP_MAX_MEMBERS ||
+		    d->members_total >= GROUP_MAX_MEMBERS_TOTAL)
 			return parse_error_set(err, PARSE_ERR_LIMIT, f->off + (size_t)(m - f->s),
 					       "", "more than %u members in a group or %u in all",
 					       GROUP_MAX_MEMBERS, GROUP_MAX_MEMBERS_TOTAL);
@@ -299,10 +299,10 @@ passwd_group_parse(const uint8_t *buf, size_t len, const struct passwd_opts *opt
 	struct parse_error err;
 	struct group_db d = {.file = calloc(1, sizeof(struct group_file))};
 	struct line_parser lp = {
-		.nfields = GROUP_FIELDS,
-		.fn = group_line,
-		.db = &d,
-		.skip_malformed = opts && opts->skip_malformed,
+	    .nfields = GROUP_FIELDS,
+	    .fn = group_line,
+	    .db = &d,
+	    .skip_malformed = opts && opts->skip_malformed,
 	};
 	int r = d.file ? parse_lines(&lp, buf, len, &err)
 		       : parse_error_set(&err, PARSE_ERR_NOMEM, 0, "", "out of memory");
@@ -374,15 +374,14 @@ spec_id(const char *s, size_t len, size_t off, const char *what, uint32_t *ret,
 {
 	uint64_t v;
 	if (str_to_u64(s, len, PASSWD_MAX_ID, &v) < 0)
-		return parse_error_set(err, PARSE_ERR_RANGE, off, "", "%s out of range 0..%u",
-				       what, PASSWD_MAX_ID);
+		return parse_error_set(err, PARSE_ERR_RANGE, off, "", "%s out of range 0..%u", what,
+				       PASSWD_MAX_ID);
 	*ret = (uint32_t)v;
 	return 0;
 }
 
 static int
-spec_name_check(const char *s, size_t len, size_t off, const char *what,
-		struct parse_error *err)
+spec_name_check(const char *s, size_t len, size_t off, const char *what, struct parse_error *err)
 {
 	if (len > 0 && (s[0] == '-' || s[0] == '+'))
 		return parse_error_set(err, PARSE_ERR_VALUE, off, "",
@@ -491,8 +490,7 @@ resolve_sgids(const struct group_file *gr, struct passwd_user *u, struct parse_e
 
 int
 passwd_resolve(const char *spec, size_t spec_len, const struct passwd_file *pw,
-	       const struct group_file *gr, struct passwd_user **ret,
-	       struct parse_error *reterr)
+	       const struct group_file *gr, struct passwd_user **ret, struct parse_error *reterr)
 {
 	struct parse_error err;
 	const char *colon = spec_len ? memchr(spec, ':', spec_len) : NULL;

@@ -38,8 +38,7 @@ arm_variant(char *v)
 }
 
 void
-platform_normalize(const char *os, const char *arch, const char *variant,
-		   struct platform_name *ret)
+platform_normalize(const char *os, const char *arch, const char *variant, struct platform_name *ret)
 {
 	lower_copy(ret->os, os);
 	lower_copy(ret->arch, arch);

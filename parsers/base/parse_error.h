@@ -35,9 +35,9 @@ enum parse_code {
 
 struct parse_error {
 	enum parse_code code;
-	uint64_t offset;                  /* byte offset in the input, or PARSE_OFFSET_NONE */
-	char path[PARSE_ERROR_PATH_MAX];  /* "$.layers[3].digest" for JSON, "" otherwise */
-	char message[PARSE_ERROR_MSG_MAX];/* printable ASCII, truncated */
+	uint64_t offset;                   /* byte offset in the input, or PARSE_OFFSET_NONE */
+	char path[PARSE_ERROR_PATH_MAX];   /* "$.layers[3].digest" for JSON, "" otherwise */
+	char message[PARSE_ERROR_MSG_MAX]; /* printable ASCII, truncated */
 };
 
 /* The -errno a parser returns alongside each class. */
@@ -108,8 +108,8 @@ static inline const char *
 parse_code_name(enum parse_code code)
 {
 	static const char *const names[PARSE_CODE_COUNT] = {
-		"ok",    "syntax", "duplicate",   "type",      "missing", "value",
-		"range", "limit",  "unsupported", "not-found", "no-memory",
+	    "ok",    "syntax", "duplicate",   "type",      "missing",   "value",
+	    "range", "limit",  "unsupported", "not-found", "no-memory",
 	};
 	return (unsigned)code < PARSE_CODE_COUNT ? names[code] : "?";
 }

@@ -7,11 +7,14 @@
 #ifndef CRISP_TESTS_PARSERS_GOLDEN_H
 #define CRISP_TESTS_PARSERS_GOLDEN_H
 
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
@@ -108,8 +111,8 @@ golden_error_text(struct text *t, int r, const struct parse_error *e)
 		(void)snprintf(off, sizeof(off), "none");
 	else
 		(void)snprintf(off, sizeof(off), "%llu", (unsigned long long)e->offset);
-	text_printf(t, "rc=%d code=%s path=%s offset=%s\nmessage=%s\n", r,
-		    parse_code_name(e->code), e->path, off, e->message);
+	text_printf(t, "rc=%d code=%s path=%s offset=%s\nmessage=%s\n", r, parse_code_name(e->code),
+		    e->path, off, e->message);
 }
 
 static inline int
@@ -131,8 +134,8 @@ golden_input_filter(const struct dirent *d)
 	return 1;
 }
 
-/* Parse buf (read from the file called name); on success append a dump to out and return >= 0; on failure return < 0 with
- * err filled. */
+/* Parse buf (read from the file called name); on success append a dump to out and return >= 0; on
+ * failure return < 0 with err filled. */
 typedef int (*golden_fn)(const char *name, const uint8_t *buf, size_t len, struct text *out,
 			 struct parse_error *err);
 
@@ -152,13 +155,15 @@ golden_run_dir(const char *dir, bool valid, golden_fn fn)
 		uint8_t *buf;
 		int r;
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, ents[i]->d_name);
-		(void)snprintf(expect, sizeof(expect), "%s%s", path, valid ? ".expected" : ".error");
+		(void)snprintf(expect, sizeof(expect), "%s%s", path,
+			       valid ? ".expected" : ".error");
 		buf = golden_read(path, &len);
 		assert_non_null(buf);
 		memset(&err, 0, sizeof(err));
 		r = fn(ents[i]->d_name, buf, len, &out, &err);
 		if (valid && r < 0)
-			fail_msg("%s: unexpected failure %d: %s at %s", path, r, err.message, err.path);
+			fail_msg("%s: unexpected failure %d: %s at %s", path, r, err.message,
+				 err.path);
 		if (!valid && r >= 0)
 			fail_msg("%s: parsed, but must be refused", path);
 		if (!valid)

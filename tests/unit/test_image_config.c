@@ -2,11 +2,14 @@
 /* Unit tests for parsers/image_config.c: golden files under tests/data/image_config/,
  * generated over-limit documents, ports and stop signals.
  * runs in: unit tests only. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,9 +39,8 @@ static void
 dump_config(struct text *t, const struct image_config *c)
 {
 	const struct image_exec_config *x = &c->config;
-	text_printf(t, "platform=%s/%s/%s os.version=%s os.features=%zu\n", c->os,
-		    c->architecture, s_or_null(c->variant), s_or_null(c->os_version),
-		    c->os_features.n);
+	text_printf(t, "platform=%s/%s/%s os.version=%s os.features=%zu\n", c->os, c->architecture,
+		    s_or_null(c->variant), s_or_null(c->os_version), c->os_features.n);
 	text_printf(t, "created=%s author=%s\n", s_or_null(c->created), s_or_null(c->author));
 	text_printf(t, "user=%s workdir=%s stop=%s (%d) args_escaped=%d\n", s_or_null(x->user),
 		    s_or_null(x->working_dir), s_or_null(x->stop_signal_str), x->stop_signal,
@@ -60,7 +62,7 @@ dump_config(struct text *t, const struct image_config *c)
 
 static int
 run_config(const char *name, const uint8_t *buf, size_t len, struct text *out,
-	     struct parse_error *err)
+	   struct parse_error *err)
 {
 	(void)name;
 	struct image_config *c = NULL;
@@ -122,23 +124,24 @@ test_generated_counts(void **state)
 		int want;
 		const char *path;
 	} cases[] = {
-		{"diff_ids", IMAGE_CONFIG_MAX_DIFF_IDS, 0, ""},
-		{"diff_ids", IMAGE_CONFIG_MAX_DIFF_IDS + 1, -E2BIG, "$.rootfs.diff_ids"},
-		{"diff_ids", 100000, -E2BIG, ""},
-		{"history", IMAGE_CONFIG_MAX_HISTORY, 0, ""},
-		{"history", IMAGE_CONFIG_MAX_HISTORY + 1, -E2BIG, "$.history"},
-		{"Env", IMAGE_CONFIG_MAX_ENV, 0, ""},
-		{"Env", IMAGE_CONFIG_MAX_ENV + 1, -E2BIG, "$.config.Env"},
-		{"Cmd", IMAGE_CONFIG_MAX_ARGS + 1, -E2BIG, "$.config.Cmd"},
+	    {"diff_ids", IMAGE_CONFIG_MAX_DIFF_IDS, 0, ""},
+	    {"diff_ids", IMAGE_CONFIG_MAX_DIFF_IDS + 1, -E2BIG, "$.rootfs.diff_ids"},
+	    {"diff_ids", 100000, -E2BIG, ""},
+	    {"history", IMAGE_CONFIG_MAX_HISTORY, 0, ""},
+	    {"history", IMAGE_CONFIG_MAX_HISTORY + 1, -E2BIG, "$.history"},
+	    {"Env", IMAGE_CONFIG_MAX_ENV, 0, ""},
+	    {"Env", IMAGE_CONFIG_MAX_ENV + 1, -E2BIG, "$.config.Env"},
+	    {"Cmd", IMAGE_CONFIG_MAX_ARGS + 1, -E2BIG, "$.config.Cmd"},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *doc = gen_list(cases[i].what, cases[i].n);
 		struct image_config *c = NULL;
 		struct parse_error err = {0};
 		int r = image_config_parse((const uint8_t *)doc, strlen(doc), NULL, &c, &err);
-		print_message("case %s x %zu: r=%d %s %s\n", cases[i].what, cases[i].n, r,
-			      err.path, err.message);
+		print_message("case %s x %zu: r=%d %s %s\n", cases[i].what, cases[i].n, r, err.path,
+			      err.message);
 		assert_int_equal(r, cases[i].want);
 		if (r < 0) {
 			assert_int_equal(err.code, PARSE_ERR_LIMIT);
@@ -157,20 +160,23 @@ test_long_strings(void **state)
 		size_t n;
 		int want;
 	} cases[] = {
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-		 "\"diff_ids\":[]},\"config\":{\"Env\":[\"A=",
-		 "\"]}}", IMAGE_CONFIG_MAX_ARG_LEN - 2, 0},
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-		 "\"diff_ids\":[]},\"config\":{\"Env\":[\"A=",
-		 "\"]}}", IMAGE_CONFIG_MAX_ARG_LEN - 1, -E2BIG},
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-		 "\"diff_ids\":[]},\"config\":{\"WorkingDir\":\"/",
-		 "\"}}", IMAGE_PATH_MAX, -E2BIG},
-		{"{\"architecture\":\"", "\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
-		 "\"diff_ids\":[]}}", PLATFORM_MAX_FIELD_LEN + 1, -E2BIG},
-		{"{\"architecture\":\"amd64\",\"os\":\"linux\",\"x\":\"", "\"}",
-		 IMAGE_CONFIG_MAX_SIZE, -E2BIG},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+	     "\"diff_ids\":[]},\"config\":{\"Env\":[\"A=",
+	     "\"]}}", IMAGE_CONFIG_MAX_ARG_LEN - 2, 0},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+	     "\"diff_ids\":[]},\"config\":{\"Env\":[\"A=",
+	     "\"]}}", IMAGE_CONFIG_MAX_ARG_LEN - 1, -E2BIG},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+	     "\"diff_ids\":[]},\"config\":{\"WorkingDir\":\"/",
+	     "\"}}", IMAGE_PATH_MAX, -E2BIG},
+	    {"{\"architecture\":\"",
+	     "\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\","
+	     "\"diff_ids\":[]}}",
+	     PLATFORM_MAX_FIELD_LEN + 1, -E2BIG},
+	    {"{\"architecture\":\"amd64\",\"os\":\"linux\",\"x\":\"", "\"}", IMAGE_CONFIG_MAX_SIZE,
+	     -E2BIG},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct text t = {0};
@@ -198,14 +204,31 @@ test_signals(void **state)
 		const char *s;
 		int want;
 	} cases[] = {
-		{"SIGTERM", 15}, {"TERM", 15},      {"sigterm", 15},   {"15", 15},
-		{"SIGKILL", 9},  {"SIGQUIT", 3},    {"SIGWINCH", 28},  {"SIGRTMIN", 34},
-		{"RTMIN+3", 37}, {"SIGRTMAX", 64},  {"SIGRTMAX-2", 62}, {"64", 64},
-		{"1", 1},        {"0", -EINVAL},    {"65", -EINVAL},   {"-9", -EINVAL},
-		{"", -EINVAL},   {"SIG", -EINVAL},  {"SIGRTMIN+31", -EINVAL},
-		{"SIGRTMIN-1", -EINVAL}, {"SIGRTMAX+1", -EINVAL}, {"SIGTERM ", -EINVAL},
-		{"99999999999999999999999", -EINVAL},
+	    {"SIGTERM", 15},
+	    {"TERM", 15},
+	    {"sigterm", 15},
+	    {"15", 15},
+	    {"SIGKILL", 9},
+	    {"SIGQUIT", 3},
+	    {"SIGWINCH", 28},
+	    {"SIGRTMIN", 34},
+	    {"RTMIN+3", 37},
+	    {"SIGRTMAX", 64},
+	    {"SIGRTMAX-2", 62},
+	    {"64", 64},
+	    {"1", 1},
+	    {"0", -EINVAL},
+	    {"65", -EINVAL},
+	    {"-9", -EINVAL},
+	    {"", -EINVAL},
+	    {"SIG", -EINVAL},
+	    {"SIGRTMIN+31", -EINVAL},
+	    {"SIGRTMIN-1", -EINVAL},
+	    {"SIGRTMAX+1", -EINVAL},
+	    {"SIGTERM ", -EINVAL},
+	    {"99999999999999999999999", -EINVAL},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int r = image_config_signal(cases[i].s, strlen(cases[i].s));
@@ -223,12 +246,18 @@ test_ports(void **state)
 		uint16_t port;
 		enum port_protocol proto;
 	} cases[] = {
-		{"80/tcp", 0, 80, PORT_PROTOCOL_TCP},     {"53/udp", 0, 53, PORT_PROTOCOL_UDP},
-		{"1/sctp", 0, 1, PORT_PROTOCOL_SCTP},     {"65535/tcp", 0, 65535, PORT_PROTOCOL_TCP},
-		{"65536/tcp", -EINVAL, 0, 0},            {"0/tcp", -EINVAL, 0, 0},
-		{"80", -EINVAL, 0, 0},                   {"80/TCP", -EINVAL, 0, 0},
-		{"/tcp", -EINVAL, 0, 0},                 {"8o/tcp", -EINVAL, 0, 0},
+	    {"80/tcp", 0, 80, PORT_PROTOCOL_TCP},
+	    {"53/udp", 0, 53, PORT_PROTOCOL_UDP},
+	    {"1/sctp", 0, 1, PORT_PROTOCOL_SCTP},
+	    {"65535/tcp", 0, 65535, PORT_PROTOCOL_TCP},
+	    {"65536/tcp", -EINVAL, 0, 0},
+	    {"0/tcp", -EINVAL, 0, 0},
+	    {"80", -EINVAL, 0, 0},
+	    {"80/TCP", -EINVAL, 0, 0},
+	    {"/tcp", -EINVAL, 0, 0},
+	    {"8o/tcp", -EINVAL, 0, 0},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		uint16_t port = 0;
@@ -246,9 +275,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_valid),     cmocka_unit_test(test_golden_invalid),
-		cmocka_unit_test(test_generated_counts), cmocka_unit_test(test_long_strings),
-		cmocka_unit_test(test_signals),          cmocka_unit_test(test_ports),
+	    cmocka_unit_test(test_golden_valid),     cmocka_unit_test(test_golden_invalid),
+	    cmocka_unit_test(test_generated_counts), cmocka_unit_test(test_long_strings),
+	    cmocka_unit_test(test_signals),          cmocka_unit_test(test_ports),
 	};
 	return cmocka_run_group_tests_name("image_config", tests, NULL, NULL);
 }

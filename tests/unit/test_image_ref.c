@@ -2,11 +2,14 @@
 /* Unit tests for parsers/image_ref.c: golden references under tests/data/image_ref/ (one
  * reference per file), Docker normalisation table, options.
  * runs in: unit tests only. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <errno.h>
 #include <string.h>
 
@@ -23,8 +26,7 @@ s_or_null(const char *s)
 }
 
 static int
-run_ref(const char *name, const uint8_t *buf, size_t len, struct text *out,
-	struct parse_error *err)
+run_ref(const char *name, const uint8_t *buf, size_t len, struct text *out, struct parse_error *err)
 {
 	struct image_ref *r = NULL;
 	int k = image_ref_parse(buf, len, NULL, &r, err);
@@ -57,23 +59,24 @@ test_normalise(void **state)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{"busybox", "docker.io/library/busybox:latest"},
-		{"busybox:1.36", "docker.io/library/busybox:1.36"},
-		{"library/busybox", "docker.io/library/busybox:latest"},
-		{"user/app", "docker.io/user/app:latest"},
-		{"docker.io/app", "docker.io/library/app:latest"},
-		{"index.docker.io/app", "docker.io/library/app:latest"},
-		{"index.docker.io/user/app:x", "docker.io/user/app:x"},
-		{"localhost/app", "localhost/app:latest"},
-		{"localhost:5000", "docker.io/library/localhost:5000"},
-		{"localhost:5000/app", "localhost:5000/app:latest"},
-		{"quay.io/a/b:c", "quay.io/a/b:c"},
-		{"app@" DIGEST_X, "docker.io/library/app@" DIGEST_X},
-		{"app:t@" DIGEST_X, "docker.io/library/app:t@" DIGEST_X},
-		{"[::1]:5000/app", "[::1]:5000/app:latest"},
-		{"Foo/bar", "Foo/bar:latest"},
-		{"foo/bar/baz", "docker.io/foo/bar/baz:latest"},
+	    {"busybox", "docker.io/library/busybox:latest"},
+	    {"busybox:1.36", "docker.io/library/busybox:1.36"},
+	    {"library/busybox", "docker.io/library/busybox:latest"},
+	    {"user/app", "docker.io/user/app:latest"},
+	    {"docker.io/app", "docker.io/library/app:latest"},
+	    {"index.docker.io/app", "docker.io/library/app:latest"},
+	    {"index.docker.io/user/app:x", "docker.io/user/app:x"},
+	    {"localhost/app", "localhost/app:latest"},
+	    {"localhost:5000", "docker.io/library/localhost:5000"},
+	    {"localhost:5000/app", "localhost:5000/app:latest"},
+	    {"quay.io/a/b:c", "quay.io/a/b:c"},
+	    {"app@" DIGEST_X, "docker.io/library/app@" DIGEST_X},
+	    {"app:t@" DIGEST_X, "docker.io/library/app:t@" DIGEST_X},
+	    {"[::1]:5000/app", "[::1]:5000/app:latest"},
+	    {"Foo/bar", "Foo/bar:latest"},
+	    {"foo/bar/baz", "docker.io/foo/bar/baz:latest"},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct image_ref *r = NULL;
@@ -95,15 +98,16 @@ test_errors(void **state)
 		enum parse_code code;
 		uint64_t offset;
 	} cases[] = {
-		{"", 0, -EINVAL, PARSE_ERR_SYNTAX, 0},
-		{"busy\0box", 8, -EINVAL, PARSE_ERR_SYNTAX, 4},
-		{"example.com/App", 0, -EINVAL, PARSE_ERR_VALUE, 12},
-		{"app:bad tag", 0, -EINVAL, PARSE_ERR_SYNTAX, 7},
-		{"app:-x", 0, -EINVAL, PARSE_ERR_VALUE, 4},
-		{"app@sha256:xyz", 0, -EINVAL, PARSE_ERR_VALUE, 4},
-		{"exa_mple.com/app", 0, -EINVAL, PARSE_ERR_SYNTAX, 0},
-		{"example.com/a//b", 0, -EINVAL, PARSE_ERR_SYNTAX, 14},
+	    {"", 0, -EINVAL, PARSE_ERR_SYNTAX, 0},
+	    {"busy\0box", 8, -EINVAL, PARSE_ERR_SYNTAX, 4},
+	    {"example.com/App", 0, -EINVAL, PARSE_ERR_VALUE, 12},
+	    {"app:bad tag", 0, -EINVAL, PARSE_ERR_SYNTAX, 7},
+	    {"app:-x", 0, -EINVAL, PARSE_ERR_VALUE, 4},
+	    {"app@sha256:xyz", 0, -EINVAL, PARSE_ERR_VALUE, 4},
+	    {"exa_mple.com/app", 0, -EINVAL, PARSE_ERR_SYNTAX, 0},
+	    {"example.com/a//b", 0, -EINVAL, PARSE_ERR_SYNTAX, 14},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct image_ref *r = NULL;
@@ -136,9 +140,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_valid), cmocka_unit_test(test_golden_invalid),
-		cmocka_unit_test(test_normalise),    cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_no_default_tag),
+	    cmocka_unit_test(test_golden_valid),   cmocka_unit_test(test_golden_invalid),
+	    cmocka_unit_test(test_normalise),      cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_no_default_tag),
 	};
 	return cmocka_run_group_tests_name("image_ref", tests, NULL, NULL);
 }

@@ -2,11 +2,14 @@
 /* Unit tests for parsers/manifest.c: golden files under tests/data/manifest/, generated
  * over-limit documents, Content-Type handling, platform normalisation and selection.
  * runs in: unit tests only. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +20,7 @@
 #include "parsers/platform.h"
 #include "tests/unit/parsers_golden.h"
 
-#define DATA "tests/data/manifest"
+#define DATA     "tests/data/manifest"
 #define DIGEST_A "sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"
 #define OCI_MAN  "application/vnd.oci.image.manifest.v1+json"
 #define OCI_IDX  "application/vnd.oci.image.index.v1+json"
@@ -33,9 +36,8 @@ s_or_null(const char *s)
 static void
 dump_descriptor(struct text *t, const char *indent, const struct descriptor *d)
 {
-	text_printf(t, "%smediaType=%s (%d)\n%sdigest=%s\n%ssize=%llu\n", indent,
-		    d->media_type_str, (int)d->media_type, indent, d->digest, indent,
-		    (unsigned long long)d->size);
+	text_printf(t, "%smediaType=%s (%d)\n%sdigest=%s\n%ssize=%llu\n", indent, d->media_type_str,
+		    (int)d->media_type, indent, d->digest, indent, (unsigned long long)d->size);
 	if (d->artifact_type)
 		text_printf(t, "%sartifactType=%s\n", indent, d->artifact_type);
 	for (size_t i = 0; i < d->urls.n; i++)
@@ -138,13 +140,13 @@ static void
 test_generated_counts(void **state)
 {
 	static const struct gen_case cases[] = {
-		{"layers at limit", MANIFEST_MAX_LAYERS, false, 0, PARSE_OK, ""},
-		{"layers over limit", MANIFEST_MAX_LAYERS + 1, false, -E2BIG, PARSE_ERR_LIMIT,
-		 "$.layers"},
-		{"100000 layers", 100000, false, -E2BIG, PARSE_ERR_LIMIT, ""},
-		{"manifests at limit", MANIFEST_MAX_MANIFESTS, true, 0, PARSE_OK, ""},
-		{"manifests over limit", MANIFEST_MAX_MANIFESTS + 1, true, -E2BIG, PARSE_ERR_LIMIT,
-		 "$.manifests"},
+	    {"layers at limit", MANIFEST_MAX_LAYERS, false, 0, PARSE_OK, ""},
+	    {"layers over limit", MANIFEST_MAX_LAYERS + 1, false, -E2BIG, PARSE_ERR_LIMIT,
+	     "$.layers"},
+	    {"100000 layers", 100000, false, -E2BIG, PARSE_ERR_LIMIT, ""},
+	    {"manifests at limit", MANIFEST_MAX_MANIFESTS, true, 0, PARSE_OK, ""},
+	    {"manifests over limit", MANIFEST_MAX_MANIFESTS + 1, true, -E2BIG, PARSE_ERR_LIMIT,
+	     "$.manifests"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -188,21 +190,22 @@ test_generated_limits(void **state)
 		char *doc;
 		enum parse_code code;
 	} cases[] = {
-		{"document over 4 MiB",
-		 gen_padded("{\"schemaVersion\":2,\"x\":\"", 'a', MANIFEST_MAX_SIZE, "\"}"),
-		 PARSE_ERR_LIMIT},
-		{"annotation value over 64 KiB",
-		 gen_padded("{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{\"k\":\"", 'a',
-			    ANNOTATION_MAX_VALUE_LEN + 1, "\"}}"),
-		 PARSE_ERR_LIMIT},
-		{"annotation key over limit",
-		 gen_padded("{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{\"", 'k',
-			    JSON_MAX_KEY_LEN + 1, "\":\"v\"}}"),
-		 PARSE_ERR_LIMIT},
-		{"array of 20000 items", gen_padded("{\"schemaVersion\":2,\"x\":[0", 0, 0, "]}"),
-		 PARSE_ERR_LIMIT},
-		{"depth 33", gen_padded("{\"x\":", '[', JSON_MAX_DEPTH, "]"), PARSE_ERR_LIMIT},
+	    {"document over 4 MiB",
+	     gen_padded("{\"schemaVersion\":2,\"x\":\"", 'a', MANIFEST_MAX_SIZE, "\"}"),
+	     PARSE_ERR_LIMIT},
+	    {"annotation value over 64 KiB",
+	     gen_padded("{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{\"k\":\"", 'a',
+			ANNOTATION_MAX_VALUE_LEN + 1, "\"}}"),
+	     PARSE_ERR_LIMIT},
+	    {"annotation key over limit",
+	     gen_padded("{\"schemaVersion\":2,\"manifests\":[],\"annotations\":{\"", 'k',
+			JSON_MAX_KEY_LEN + 1, "\":\"v\"}}"),
+	     PARSE_ERR_LIMIT},
+	    {"array of 20000 items", gen_padded("{\"schemaVersion\":2,\"x\":[0", 0, 0, "]}"),
+	     PARSE_ERR_LIMIT},
+	    {"depth 33", gen_padded("{\"x\":", '[', JSON_MAX_DEPTH, "]"), PARSE_ERR_LIMIT},
 	};
+
 	(void)state;
 	/* 20000 items: rebuild that case's document. */
 	free(cases[3].doc);
@@ -256,23 +259,25 @@ test_content_type(void **state)
 	static const char with_mt[] = "{\"schemaVersion\":2,\"mediaType\":\"" OCI_MAN
 				      "\",\"config\":{\"mediaType\":\"" OCI_CFG
 				      "\",\"digest\":\"" DIGEST_A "\",\"size\":1},\"layers\":[]}";
+
 	static const struct {
 		const char *doc, *ct;
 		int want;
 		enum media_type kind;
 	} cases[] = {
-		{no_mt, NULL, 0, MEDIA_TYPE_OCI_MANIFEST},
-		{no_mt, "application/vnd.docker.distribution.manifest.v2+json", 0,
-		 MEDIA_TYPE_DOCKER_MANIFEST},
-		{no_mt, "application/json", 0, MEDIA_TYPE_OCI_MANIFEST},
-		{no_mt, OCI_IDX, -EINVAL, MEDIA_TYPE_COUNT},
-		{no_mt, "application/vnd.docker.distribution.manifest.v1+prettyjws", -EOPNOTSUPP,
-		 MEDIA_TYPE_COUNT},
-		{with_mt, OCI_MAN, 0, MEDIA_TYPE_OCI_MANIFEST},
-		{with_mt, "application/vnd.docker.distribution.manifest.v2+json", -EINVAL,
-		 MEDIA_TYPE_COUNT},
-		{with_mt, "text/html", 0, MEDIA_TYPE_OCI_MANIFEST},
+	    {no_mt, NULL, 0, MEDIA_TYPE_OCI_MANIFEST},
+	    {no_mt, "application/vnd.docker.distribution.manifest.v2+json", 0,
+	     MEDIA_TYPE_DOCKER_MANIFEST},
+	    {no_mt, "application/json", 0, MEDIA_TYPE_OCI_MANIFEST},
+	    {no_mt, OCI_IDX, -EINVAL, MEDIA_TYPE_COUNT},
+	    {no_mt, "application/vnd.docker.distribution.manifest.v1+prettyjws", -EOPNOTSUPP,
+	     MEDIA_TYPE_COUNT},
+	    {with_mt, OCI_MAN, 0, MEDIA_TYPE_OCI_MANIFEST},
+	    {with_mt, "application/vnd.docker.distribution.manifest.v2+json", -EINVAL,
+	     MEDIA_TYPE_COUNT},
+	    {with_mt, "text/html", 0, MEDIA_TYPE_OCI_MANIFEST},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct manifest_opts opts = {.content_type = cases[i].ct};
@@ -313,32 +318,33 @@ test_select(void **state)
 		int want;
 		size_t index;
 	} cases[] = {
-		/* oci_index_multiarch: amd64, arm v5, v6, v7, arm64 v8, 386, ppc64le,
-		 * riscv64, s390x, unknown/unknown attestation. */
-		{"oci_index_multiarch.json", "linux", "amd64", NULL, 0, 0},
-		{"oci_index_multiarch.json", "linux", "x86_64", "", 0, 0},
-		{"oci_index_multiarch.json", "linux", "arm", NULL, 0, 3},
-		{"oci_index_multiarch.json", "linux", "arm", "v6", 0, 2},
-		{"oci_index_multiarch.json", "linux", "arm", "5", 0, 1},
-		{"oci_index_multiarch.json", "linux", "arm", "v8", 0, 3},
-		{"oci_index_multiarch.json", "linux", "aarch64", NULL, 0, 4},
-		{"oci_index_multiarch.json", "linux", "arm64", "v8", 0, 4},
-		{"oci_index_multiarch.json", "linux", "i686", NULL, 0, 5},
-		{"oci_index_multiarch.json", "linux", "amd64", "v3", 0, 0},
-		{"oci_index_multiarch.json", "linux", "mips64le", NULL, -ENOENT, 0},
-		{"oci_index_multiarch.json", "windows", "amd64", NULL, -ENOENT, 0},
-		{"oci_index_multiarch.json", "unknown", "unknown", NULL, 0, 9},
-		/* docker_manifest_list: amd64, arm v7, arm64 v8, windows amd64 */
-		{"docker_manifest_list.json", "linux", "arm", "v6", -ENOENT, 0},
-		{"docker_manifest_list.json", "windows", "amd64", NULL, 0, 3},
-		{"docker_manifest_list.json", "linux", "arm64", NULL, 0, 2},
-		/* oci_index_no_media_type: x86_64/Linux, aarch64 8, armhf */
-		{"oci_index_no_media_type.json", "linux", "amd64", NULL, 0, 0},
-		{"oci_index_no_media_type.json", "LINUX", "arm64", NULL, 0, 1},
-		{"oci_index_no_media_type.json", "linux", "arm", "v7", 0, 2},
-		/* not an index */
-		{"oci_manifest.json", "linux", "amd64", NULL, -EINVAL, 0},
+	    /* oci_index_multiarch: amd64, arm v5, v6, v7, arm64 v8, 386, ppc64le,
+	     * riscv64, s390x, unknown/unknown attestation. */
+	    {"oci_index_multiarch.json", "linux", "amd64", NULL, 0, 0},
+	    {"oci_index_multiarch.json", "linux", "x86_64", "", 0, 0},
+	    {"oci_index_multiarch.json", "linux", "arm", NULL, 0, 3},
+	    {"oci_index_multiarch.json", "linux", "arm", "v6", 0, 2},
+	    {"oci_index_multiarch.json", "linux", "arm", "5", 0, 1},
+	    {"oci_index_multiarch.json", "linux", "arm", "v8", 0, 3},
+	    {"oci_index_multiarch.json", "linux", "aarch64", NULL, 0, 4},
+	    {"oci_index_multiarch.json", "linux", "arm64", "v8", 0, 4},
+	    {"oci_index_multiarch.json", "linux", "i686", NULL, 0, 5},
+	    {"oci_index_multiarch.json", "linux", "amd64", "v3", 0, 0},
+	    {"oci_index_multiarch.json", "linux", "mips64le", NULL, -ENOENT, 0},
+	    {"oci_index_multiarch.json", "windows", "amd64", NULL, -ENOENT, 0},
+	    {"oci_index_multiarch.json", "unknown", "unknown", NULL, 0, 9},
+	    /* docker_manifest_list: amd64, arm v7, arm64 v8, windows amd64 */
+	    {"docker_manifest_list.json", "linux", "arm", "v6", -ENOENT, 0},
+	    {"docker_manifest_list.json", "windows", "amd64", NULL, 0, 3},
+	    {"docker_manifest_list.json", "linux", "arm64", NULL, 0, 2},
+	    /* oci_index_no_media_type: x86_64/Linux, aarch64 8, armhf */
+	    {"oci_index_no_media_type.json", "linux", "amd64", NULL, 0, 0},
+	    {"oci_index_no_media_type.json", "LINUX", "arm64", NULL, 0, 1},
+	    {"oci_index_no_media_type.json", "linux", "arm", "v7", 0, 2},
+	    /* not an index */
+	    {"oci_manifest.json", "linux", "amd64", NULL, -EINVAL, 0},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct manifest *m = load(cases[i].file);
@@ -359,23 +365,24 @@ test_platform_normalize(void **state)
 	static const struct {
 		const char *os, *arch, *variant, *want_os, *want_arch, *want_variant;
 	} cases[] = {
-		{"linux", "x86_64", NULL, "linux", "amd64", ""},
-		{"Linux", "X86-64", "v1", "linux", "amd64", ""},
-		{"linux", "amd64", "v3", "linux", "amd64", "v3"},
-		{"linux", "aarch64", NULL, "linux", "arm64", ""},
-		{"linux", "arm64", "v8", "linux", "arm64", ""},
-		{"linux", "arm64", "8", "linux", "arm64", ""},
-		{"linux", "arm64", "v8.0", "linux", "arm64", ""},
-		{"linux", "arm64", "v9", "linux", "arm64", "v9"},
-		{"linux", "arm", NULL, "linux", "arm", "v7"},
-		{"linux", "arm", "7", "linux", "arm", "v7"},
-		{"linux", "arm", "6", "linux", "arm", "v6"},
-		{"linux", "armhf", NULL, "linux", "arm", "v7"},
-		{"linux", "armel", NULL, "linux", "arm", "v6"},
-		{"linux", "i386", NULL, "linux", "386", ""},
-		{"macos", "arm64", NULL, "darwin", "arm64", ""},
-		{NULL, NULL, NULL, "", "", ""},
+	    {"linux", "x86_64", NULL, "linux", "amd64", ""},
+	    {"Linux", "X86-64", "v1", "linux", "amd64", ""},
+	    {"linux", "amd64", "v3", "linux", "amd64", "v3"},
+	    {"linux", "aarch64", NULL, "linux", "arm64", ""},
+	    {"linux", "arm64", "v8", "linux", "arm64", ""},
+	    {"linux", "arm64", "8", "linux", "arm64", ""},
+	    {"linux", "arm64", "v8.0", "linux", "arm64", ""},
+	    {"linux", "arm64", "v9", "linux", "arm64", "v9"},
+	    {"linux", "arm", NULL, "linux", "arm", "v7"},
+	    {"linux", "arm", "7", "linux", "arm", "v7"},
+	    {"linux", "arm", "6", "linux", "arm", "v6"},
+	    {"linux", "armhf", NULL, "linux", "arm", "v7"},
+	    {"linux", "armel", NULL, "linux", "arm", "v6"},
+	    {"linux", "i386", NULL, "linux", "386", ""},
+	    {"macos", "arm64", NULL, "darwin", "arm64", ""},
+	    {NULL, NULL, NULL, "", "", ""},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct platform_name n;
@@ -419,16 +426,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_valid),
-		cmocka_unit_test(test_golden_invalid),
-		cmocka_unit_test(test_generated_counts),
-		cmocka_unit_test(test_generated_limits),
-		cmocka_unit_test(test_depth_boundary),
-		cmocka_unit_test(test_content_type),
-		cmocka_unit_test(test_select),
-		cmocka_unit_test(test_platform_normalize),
-		cmocka_unit_test(test_media_types),
-		cmocka_unit_test(test_ret_untouched),
+	    cmocka_unit_test(test_golden_valid),     cmocka_unit_test(test_golden_invalid),
+	    cmocka_unit_test(test_generated_counts), cmocka_unit_test(test_generated_limits),
+	    cmocka_unit_test(test_depth_boundary),   cmocka_unit_test(test_content_type),
+	    cmocka_unit_test(test_select),           cmocka_unit_test(test_platform_normalize),
+	    cmocka_unit_test(test_media_types),      cmocka_unit_test(test_ret_untouched),
 	};
 	return cmocka_run_group_tests_name("manifest", tests, NULL, NULL);
 }

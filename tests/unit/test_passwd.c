@@ -3,11 +3,14 @@
  * tests/data/passwd/, USER resolution (numeric vs named, ranges, missing entries,
  * supplementary groups), and generated over-limit files.
  * runs in: unit tests only. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,8 +129,8 @@ check_resolve(const struct resolve_case *c, const struct passwd_file *pw,
 	struct parse_error err = {0};
 	size_t len = c->spec_len ? c->spec_len : strlen(c->spec);
 	struct text sg = {0};
-	int r = passwd_resolve(c->spec, len, c->no_passwd ? NULL : pw, c->no_group ? NULL : gr,
-			       &u, &err);
+	int r = passwd_resolve(c->spec, len, c->no_passwd ? NULL : pw, c->no_group ? NULL : gr, &u,
+			       &err);
 	print_message("resolve \"%s\": r=%d %s\n", c->spec, r, r < 0 ? err.message : "");
 	assert_int_equal(r, c->want);
 	if (r < 0) {
@@ -152,49 +155,49 @@ static void
 test_resolve(void **state)
 {
 	static const struct resolve_case cases[] = {
-		{"", 0, false, false, 0, 0, 0, "root", "/root", ""},
-		{"root", 0, false, false, 0, 0, 0, "root", "/root", ""},
-		{"0", 0, false, false, 0, 0, 0, "root", "/root", ""},
-		{"0:0", 0, false, false, 0, 0, 0, "root", "/root", ""},
-		{"app", 0, false, false, 0, 1000, 1000, "app", "/home/app", "4,29,100"},
-		{"1000", 0, false, false, 0, 1000, 1000, "app", "/home/app", "4,29,100"},
-		{"app:www-data", 0, false, false, 0, 1000, 33, "app", "/home/app", ""},
-		{"app:33", 0, false, false, 0, 1000, 33, "app", "/home/app", ""},
-		/* all digits is always an id: not the group named "2000" (gid 0) */
-		{"app:2000", 0, false, false, 0, 1000, 2000, "app", "/home/app", ""},
-		/* not the user named "1001" (uid 0) */
-		{"1001", 0, false, false, 0, 1001, 0, NULL, "/", ""},
-		{"4242", 0, false, false, 0, 4242, 0, NULL, "/", ""},
-		{"4242:4242", 0, false, false, 0, 4242, 4242, NULL, "/", ""},
-		{"4294967294", 0, false, false, 0, 4294967294u, 4294967294u, "maxuser",
-		 "/home/max", ""},
-		{"nobody", 0, false, false, 0, 65534, 65534, "nobody", "/nonexistent", ""},
-		{"www-data:nogroup", 0, false, false, 0, 33, 65534, "www-data", "/var/www", ""},
-		{"4294967295", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
-		{"99999999999", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
-		{"18446744073709551616", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
-		{"app:4294967295", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
-		{"0:99999999999", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
-		{"-1", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{"+1", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{"app:-1", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{"0x0", 0, false, false, -ENOENT, 0, 0, NULL, NULL, NULL},
-		{" 0", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{"root\n", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{"ro\0ot", 5, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{"nosuchuser", 0, false, false, -ENOENT, 0, 0, NULL, NULL, NULL},
-		{"app:nosuchgroup", 0, false, false, -ENOENT, 0, 0, NULL, NULL, NULL},
-		{"app:", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{":0", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{":", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		{"app:adm:x", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
-		/* no /etc/passwd or /etc/group in the image */
-		{"app", 0, true, false, -ENOENT, 0, 0, NULL, NULL, NULL},
-		{"1000", 0, true, false, 0, 1000, 0, NULL, "/", ""},
-		{"", 0, true, true, 0, 0, 0, NULL, "/", ""},
-		{"app", 0, false, true, 0, 1000, 1000, "app", "/home/app", ""},
-		{"app:adm", 0, false, true, -ENOENT, 0, 0, NULL, NULL, NULL},
-		{"app:4", 0, false, true, 0, 1000, 4, "app", "/home/app", ""},
+	    {"", 0, false, false, 0, 0, 0, "root", "/root", ""},
+	    {"root", 0, false, false, 0, 0, 0, "root", "/root", ""},
+	    {"0", 0, false, false, 0, 0, 0, "root", "/root", ""},
+	    {"0:0", 0, false, false, 0, 0, 0, "root", "/root", ""},
+	    {"app", 0, false, false, 0, 1000, 1000, "app", "/home/app", "4,29,100"},
+	    {"1000", 0, false, false, 0, 1000, 1000, "app", "/home/app", "4,29,100"},
+	    {"app:www-data", 0, false, false, 0, 1000, 33, "app", "/home/app", ""},
+	    {"app:33", 0, false, false, 0, 1000, 33, "app", "/home/app", ""},
+	    /* all digits is always an id: not the group named "2000" (gid 0) */
+	    {"app:2000", 0, false, false, 0, 1000, 2000, "app", "/home/app", ""},
+	    /* not the user named "1001" (uid 0) */
+	    {"1001", 0, false, false, 0, 1001, 0, NULL, "/", ""},
+	    {"4242", 0, false, false, 0, 4242, 0, NULL, "/", ""},
+	    {"4242:4242", 0, false, false, 0, 4242, 4242, NULL, "/", ""},
+	    {"4294967294", 0, false, false, 0, 4294967294u, 4294967294u, "maxuser", "/home/max",
+	     ""},
+	    {"nobody", 0, false, false, 0, 65534, 65534, "nobody", "/nonexistent", ""},
+	    {"www-data:nogroup", 0, false, false, 0, 33, 65534, "www-data", "/var/www", ""},
+	    {"4294967295", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
+	    {"99999999999", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
+	    {"18446744073709551616", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
+	    {"app:4294967295", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
+	    {"0:99999999999", 0, false, false, -ERANGE, 0, 0, NULL, NULL, NULL},
+	    {"-1", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {"+1", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {"app:-1", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {"0x0", 0, false, false, -ENOENT, 0, 0, NULL, NULL, NULL},
+	    {" 0", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {"root\n", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {"ro\0ot", 5, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {"nosuchuser", 0, false, false, -ENOENT, 0, 0, NULL, NULL, NULL},
+	    {"app:nosuchgroup", 0, false, false, -ENOENT, 0, 0, NULL, NULL, NULL},
+	    {"app:", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {":0", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {":", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    {"app:adm:x", 0, false, false, -EINVAL, 0, 0, NULL, NULL, NULL},
+	    /* no /etc/passwd or /etc/group in the image */
+	    {"app", 0, true, false, -ENOENT, 0, 0, NULL, NULL, NULL},
+	    {"1000", 0, true, false, 0, 1000, 0, NULL, "/", ""},
+	    {"", 0, true, true, 0, 0, 0, NULL, "/", ""},
+	    {"app", 0, false, true, 0, 1000, 1000, "app", "/home/app", ""},
+	    {"app:adm", 0, false, true, -ENOENT, 0, 0, NULL, NULL, NULL},
+	    {"app:4", 0, false, true, 0, 1000, 4, "app", "/home/app", ""},
 	};
 	struct passwd_file *pw = load_passwd("debian.passwd");
 	struct group_file *gr = load_group("debian.group");
@@ -209,10 +212,10 @@ static void
 test_resolve_alpine(void **state)
 {
 	static const struct resolve_case cases[] = {
-		{"root", 0, false, false, 0, 0, 0, "root", "/root", "0,1,2,3,4,6,10"},
-		{"daemon", 0, false, false, 0, 2, 2, "daemon", "/sbin", "1,2,4"},
-		{"adm", 0, false, false, 0, 3, 4, "adm", "/var/adm", "3,4,6"},
-		{"nobody:nobody", 0, false, false, 0, 65534, 65534, "nobody", "/", ""},
+	    {"root", 0, false, false, 0, 0, 0, "root", "/root", "0,1,2,3,4,6,10"},
+	    {"daemon", 0, false, false, 0, 2, 2, "daemon", "/sbin", "1,2,4"},
+	    {"adm", 0, false, false, 0, 3, 4, "adm", "/var/adm", "3,4,6"},
+	    {"nobody:nobody", 0, false, false, 0, 65534, 65534, "nobody", "/", ""},
 	};
 	struct passwd_file *pw = load_passwd("alpine.passwd");
 	struct group_file *gr = load_group("alpine.group");
@@ -244,10 +247,10 @@ test_big_groups(void **state)
 		size_t n;
 		int want;
 	} cases[] = {
-		{1, 0},
-		{5000, 0},
-		{GROUP_MAX_MEMBERS, 0},
-		{GROUP_MAX_MEMBERS + 1, -E2BIG},
+	    {1, 0},
+	    {5000, 0},
+	    {GROUP_MAX_MEMBERS, 0},
+	    {GROUP_MAX_MEMBERS + 1, -E2BIG},
 	};
 	struct passwd_file *pw = load_passwd("debian.passwd");
 	(void)state;
@@ -295,19 +298,20 @@ test_file_limits(void **state)
 		bool group;
 		int want;
 	} cases[] = {
-		{"members in all over limit", gen_lines("g", ":x:1:a,b,c,d,e,f,g,h\n", 8193), 0,
-		 true, -E2BIG},
-		{"entries at limit", gen_lines("u", ":x:1:1::/:/bin/sh\n", PASSWD_MAX_ENTRIES), 0,
-		 false, 0},
-		{"entries over limit", gen_lines("u", ":x:1:1::/:/bin/sh\n", PASSWD_MAX_ENTRIES + 1),
-		 0, false, -E2BIG},
-		{"group entries over limit", gen_lines("g", ":x:1:\n", PASSWD_MAX_ENTRIES + 1), 0,
-		 true, -E2BIG},
-		{"file over limit", NULL, PASSWD_MAX_FILE_SIZE + 1, false, -E2BIG},
-		{"group file over limit", NULL, PASSWD_MAX_FILE_SIZE + 1, true, -E2BIG},
-		{"line over limit", NULL, PASSWD_MAX_LINE_LEN + 1, true, -E2BIG},
-		{"line at limit", NULL, PASSWD_MAX_LINE_LEN, false, -EINVAL},
+	    {"members in all over limit", gen_lines("g", ":x:1:a,b,c,d,e,f,g,h\n", 8193), 0, true,
+	     -E2BIG},
+	    {"entries at limit", gen_lines("u", ":x:1:1::/:/bin/sh\n", PASSWD_MAX_ENTRIES), 0,
+	     false, 0},
+	    {"entries over limit", gen_lines("u", ":x:1:1::/:/bin/sh\n", PASSWD_MAX_ENTRIES + 1), 0,
+	     false, -E2BIG},
+	    {"group entries over limit", gen_lines("g", ":x:1:\n", PASSWD_MAX_ENTRIES + 1), 0, true,
+	     -E2BIG},
+	    {"file over limit", NULL, PASSWD_MAX_FILE_SIZE + 1, false, -E2BIG},
+	    {"group file over limit", NULL, PASSWD_MAX_FILE_SIZE + 1, true, -E2BIG},
+	    {"line over limit", NULL, PASSWD_MAX_LINE_LEN + 1, true, -E2BIG},
+	    {"line at limit", NULL, PASSWD_MAX_LINE_LEN, false, -EINVAL},
 	};
+
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct parse_error err = {0};
@@ -378,10 +382,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_valid),   cmocka_unit_test(test_golden_invalid),
-		cmocka_unit_test(test_resolve),        cmocka_unit_test(test_resolve_alpine),
-		cmocka_unit_test(test_big_groups),     cmocka_unit_test(test_file_limits),
-		cmocka_unit_test(test_skip_malformed), cmocka_unit_test(test_free_null),
+	    cmocka_unit_test(test_golden_valid),   cmocka_unit_test(test_golden_invalid),
+	    cmocka_unit_test(test_resolve),        cmocka_unit_test(test_resolve_alpine),
+	    cmocka_unit_test(test_big_groups),     cmocka_unit_test(test_file_limits),
+	    cmocka_unit_test(test_skip_malformed), cmocka_unit_test(test_free_null),
 	};
 	return cmocka_run_group_tests_name("passwd", tests, NULL, NULL);
 }
