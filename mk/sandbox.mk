@@ -18,12 +18,23 @@ PROTO_H += $(GEN)/helper_policies.h
 # The tables live in libcrisp_sandbox.a next to the code that reads them.
 $(LIBSANDBOX): $(B)/gen/helper_policies.o
 
+# ---- helper link flags, for every crisp-helper-* -------------------------------------------
+# A helper starts once per document, so start-up is its main cost. Linked static-pie it skips
+# ld.so: on this VM that cut a helper's CPU per run from ~6.7 ms to ~4.2 ms. ASan/UBSan builds
+# cannot be static. ld warns that libcap-ng's capng_change_id() references initgroups() and
+# getpwuid() (NSS); helpers never call it, so no NSS module is ever loaded.
+ifeq ($(SAN),1)
+HELPER_LDFLAGS :=
+else
+HELPER_LDFLAGS := -static-pie
+endif
+
 # ---- crisp-helper-selftest: a test-only helper, built by `make all`, never installed --------
 SELFTEST_HELPER := $(B)/crisp-helper-selftest
 SELFTEST_OBJ := $(B)/obj/tests/helpers/sandbox_selftest_helper.o
 $(SELFTEST_OBJ): EXTRA_CFLAGS := $(STRICT)
 $(SELFTEST_HELPER): $(SELFTEST_OBJ) $(LIBSANDBOX) $(LIBPROTO)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ -lprotobuf-c $(SANDBOX_LIBS)
+	$(CC) $(LDFLAGS_ALL) $(HELPER_LDFLAGS) -o $@ $^ -lprotobuf-c $(SANDBOX_LIBS)
 all: $(SELFTEST_HELPER)
 
 # The confinement tests spawn the real selftest helper from $(B).

@@ -2,6 +2,7 @@
 /* crisp-helper-selftest: a test-only helper (never installed) that confines itself exactly
  * like the parser helpers, then misbehaves on request so tests can prove the sandbox holds.
  * runs in: helper/untrusted. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -87,9 +88,26 @@ open_high(const char *path)
 static void
 record_fds(struct preopened *pre)
 {
-	for (int fd = 0; fd < 1024 && pre->n_fds_at_start < ELEMENTSOF(pre->fds_at_start); fd++)
-		if (fcntl(fd, F_GETFD) >= 0)
-			pre->fds_at_start[pre->n_fds_at_start++] = fd;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		sandbox_helper_fail(HELPER_EXIT_INTERNAL, "cannot list /proc/self/fd");
+	int own = dirfd(d);
+	for (struct dirent *e; (e = readdir(d));) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		if (e->d_name[0] == '.' || *end != '\0' || fd == own)
+			continue;
+		if (pre->n_fds_at_start < ELEMENTSOF(pre->fds_at_start))
+			pre->fds_at_start[pre->n_fds_at_start++] = (int)fd;
+	}
+	(void)closedir(d);
+	/* readdir order is not numeric order */
+	for (size_t i = 1; i < pre->n_fds_at_start; i++)
+		for (size_t j = i; j > 0 && pre->fds_at_start[j - 1] > pre->fds_at_start[j]; j--) {
+			int t = pre->fds_at_start[j];
+			pre->fds_at_start[j] = pre->fds_at_start[j - 1];
+			pre->fds_at_start[j - 1] = t;
+		}
 }
 
 static void
