@@ -543,7 +543,10 @@ helper_run(const struct helper_spec *spec, const uint8_t *req, size_t req_len,
 	struct run r = {.spec = spec, .child = {.pidfd = -EBADF}, .req_w = -EBADF,
 			.reply_r = -EBADF, .log_r = -EBADF};
 	(void)frame_writer_init(&r.w, req, req_len, p->request_max);
-	frame_reader_init(&r.r, spec->reply_max ? spec->reply_max : p->reply_max);
+	/* The policy's cap is the ceiling: a caller may only tighten it. */
+	size_t cap = spec->reply_max && spec->reply_max < p->reply_max ? spec->reply_max
+									: (size_t)p->reply_max;
+	frame_reader_init(&r.r, cap);
 	r.start_ns = now_ns();
 	uint64_t ms = spec->deadline_ms ? spec->deadline_ms : p->deadline_ms;
 	r.deadline_ns = r.start_ns + (ms < HELPER_DEADLINE_MAX_MS ? ms : HELPER_DEADLINE_MAX_MS) *

@@ -28,10 +28,11 @@ typedef void (*helper_log_fn)(void *userdata, const char *helper, pid_t pid, uin
 			      const char *line, size_t len);
 
 struct helper_spec {
-	const struct sandbox_policy *policy; /* names the binary, ids, caps, namespaces, caps */
+	const struct sandbox_policy *policy; /* binary name, ids, caps, namespaces, limits */
 	const char *helper_dir;              /* absolute directory holding crisp-helper-<name> */
 	uint64_t deadline_ms;                /* 0: policy->deadline_ms; from spawn to reap */
-	size_t reply_max;                    /* 0: policy->reply_max; the reply frame cap */
+	size_t reply_max;                    /* reply frame cap: 0 or above the policy's means
+					      * policy->reply_max */
 	int bulk_fd;                         /* > 0: becomes fd 5 of the helper (borrowed); 0 or
 					      * less: none (fd 0 is stdin, never a bulk stream) */
 	const char *exec_label;              /* SELinux exec context or NULL (SELinux off) */

@@ -262,3 +262,44 @@ sandbox_helper_send(const uint8_t *buf, size_t len, size_t cap)
 {
 	return frame_write(HELPER_FD_REPLY, buf, len, cap);
 }
+
+/* Grow geometrically up to cap + 1 bytes: one byte more than allowed proves "too big". */
+static int
+bulk_grow(uint8_t **buf, size_t *size, size_t cap)
+{
+	size_t want = *size ? *size * 2 : 64u * 1024u;
+	if (want > cap + 1 || want < *size)
+		want = cap + 1;
+	uint8_t *n = realloc(*buf, want);
+	if (!n)
+		return -ENOMEM;
+	*buf = n;
+	*size = want;
+	return 0;
+}
+
+int
+sandbox_helper_read_bulk(size_t cap, uint8_t **ret_buf, size_t *ret_len)
+{
+	if (cap == SIZE_MAX)
+		return -EINVAL;
+	cleanup_free uint8_t *buf = NULL;
+	size_t size = 0, got = 0;
+	for (;;) {
+		if (got == size && bulk_grow(&buf, &size, cap) < 0)
+			return -ENOMEM;
+		ssize_t n = read(HELPER_FD_BULK, buf + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > cap)
+			return -EFBIG;
+	}
+	*ret_buf = TAKE_PTR(buf);
+	*ret_len = got;
+	return 0;
+}

@@ -36,6 +36,11 @@ int sandbox_helper_recv(size_t cap, uint8_t **ret_buf, size_t *ret_len);
 /* Write the one reply frame (1..cap bytes) to fd 4. Errors: as frame_write(). */
 int sandbox_helper_send(const uint8_t *buf, size_t len, size_t cap);
 
+/* Read the bulk stream on fd 5 to end of file into a malloc'ed buffer (*ret_len may be 0).
+ * Errors: -EFBIG as soon as it holds more than cap bytes (nothing past cap+1 is read),
+ * -ENOMEM, or -errno from read(2) (-EBADF when the daemon passed no bulk fd). */
+int sandbox_helper_read_bulk(size_t cap, uint8_t **ret_buf, size_t *ret_len);
+
 /* Write "crisp-helper: <msg>\n" to fd 2 (one write; cut at 512 bytes). Never fails. */
 void sandbox_helper_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -329,25 +329,17 @@ alloc_then_echo(uint64_t id, const SelftestRequest *req)
 static _Noreturn void
 read_bulk(uint64_t id, const SelftestRequest *req)
 {
-	size_t cap = req->size > 0 && req->size < 65536 ? (size_t)req->size : 65536;
-	uint8_t *buf = malloc(cap);
-	if (!buf)
-		sandbox_helper_fail(HELPER_EXIT_NOMEM, "no memory");
-	size_t got = 0;
-	while (got < cap) {
-		ssize_t n = read(HELPER_FD_BULK, buf + got, cap - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			sandbox_helper_fail(HELPER_EXIT_RECV, "cannot read fd 5");
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int e = sandbox_helper_read_bulk(req->size ? (size_t)req->size : 65536, &buf, &len);
+	if (e == -EFBIG)
+		sandbox_helper_fail(HELPER_EXIT_RECV, "bulk stream over its cap");
+	if (e < 0)
+		sandbox_helper_fail(HELPER_EXIT_RECV, "cannot read fd 5");
 	SelftestReply body;
 	crisp__helper__selftest_reply__init(&body);
 	body.payload.data = buf;
-	body.payload.len = got;
+	body.payload.len = len;
 	send_reply(id, &body);
 }
 

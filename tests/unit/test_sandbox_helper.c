@@ -335,6 +335,26 @@ test_bulk_fd(void **state)
 	assert_int_equal(r.reply->selftest->fds_at_start[5], 5);
 	result_done(&r);
 	(void)close(p[0]);
+
+	/* A bulk stream longer than the helper's cap: it stops at cap + 1 bytes and fails. */
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	assert_int_equal(write(p[1], data, sizeof(data)), sizeof(data));
+	(void)close(p[1]);
+	st.action = ACTION(READ_BULK);
+	st.size = 8;
+	spec.bulk_fd = p[0];
+	run_with(&st, &spec, &r);
+	assert_fails(&r, HELPER_ERR_EXIT);
+	assert_int_equal(r.err.exit_status, HELPER_EXIT_RECV);
+	result_done(&r);
+	(void)close(p[0]);
+
+	/* No bulk fd at all: fd 5 is closed in the helper. */
+	st.size = 0;
+	spec.bulk_fd = -1;
+	run_with(&st, &spec, &r);
+	assert_fails(&r, HELPER_ERR_EXIT);
+	result_done(&r);
 }
 
 /* ---- syscalls outside the allowlist: SIGSYS, and a clean error for the caller --------------- */
