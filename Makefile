@@ -201,6 +201,7 @@ integration: all $(STREAM_SERVER)
 
 bench: all
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_version.py
+	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_pods.py
 
 # ---- install ------------------------------------------------------------------------------------
 install: all

@@ -101,7 +101,7 @@ network_up(struct crisp *cr, const struct config *cfg, struct pods *p, struct po
 static int
 network_down(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err, size_t errsz)
 {
-	if (pod->host_net || !pod->cni_conf_file || !pod->netns_path)
+	if (pod->host_net || !pod->cni_conf_file || !pod->netns_path || pod->network_released)
 		return 0;
 	struct helper_ctx h;
 	helpers_of(cr, cfg, pod, &h);
@@ -120,8 +120,10 @@ network_down(struct crisp *cr, const struct config *cfg, struct pod *pod, char *
 	struct cni_ctx c = {.helpers = &h, .bin_dirs = &cfg->cni_bin_dirs, .attach = &a};
 	r = cni_del(&c, net, pod->cni_result, err, errsz);
 	cni_netconf_free(net);
-	if (r == 0)
+	if (r == 0) {
 		pod->network_up = 0;
+		pod->network_released = 1; /* remove after stop need not DEL again */
+	}
 	return r;
 }
 

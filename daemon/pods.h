@@ -38,6 +38,7 @@ struct pod {
 	char **ips;
 	size_t n_ips;
 	int network_up;
+	int network_released; /* a DEL succeeded since the last ADD: no need to repeat it */
 	int removed; /* gone from the table; a waiter that got the pointer must give up */
 };
 
