@@ -22,8 +22,8 @@ ctx_releasep(scmp_filter_ctx *c)
 enum filter_variant
 filter_variant_for_build(void)
 {
-#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) ||                         \
-	__has_feature(undefined_behavior_sanitizer)
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) ||                           \
+    __has_feature(undefined_behavior_sanitizer)
 	return FILTER_VARIANT_SANITIZER;
 #else
 	return FILTER_VARIANT_NORMAL;

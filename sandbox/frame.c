@@ -210,10 +210,11 @@ frame_writer_feed(struct frame_writer *w, int fd)
 {
 	const size_t total = FRAME_HEADER_SIZE + w->len;
 	while (w->off < total) {
-		const uint8_t *src = w->off < FRAME_HEADER_SIZE ? w->hdr + w->off
-								: w->buf + (w->off - FRAME_HEADER_SIZE);
-		size_t want = w->off < FRAME_HEADER_SIZE ? FRAME_HEADER_SIZE - w->off
-							 : total - w->off;
+		const uint8_t *src = w->off < FRAME_HEADER_SIZE
+					 ? w->hdr + w->off
+					 : w->buf + (w->off - FRAME_HEADER_SIZE);
+		size_t want =
+		    w->off < FRAME_HEADER_SIZE ? FRAME_HEADER_SIZE - w->off : total - w->off;
 		ssize_t n = write(fd, src, want);
 		if (n < 0) {
 			if (errno == EINTR)

@@ -246,10 +246,10 @@ run_loop(struct run *r)
 			return;
 		}
 		struct pollfd p[4] = {
-			{.fd = r->child.pidfd, .events = POLLIN},
-			{.fd = r->reply != REPLY_CLOSED ? r->reply_r : -1, .events = POLLIN},
-			{.fd = r->log_r, .events = POLLIN},
-			{.fd = r->req_w, .events = POLLOUT},
+		    {.fd = r->child.pidfd, .events = POLLIN},
+		    {.fd = r->reply != REPLY_CLOSED ? r->reply_r : -1, .events = POLLIN},
+		    {.fd = r->log_r, .events = POLLIN},
+		    {.fd = r->req_w, .events = POLLOUT},
 		};
 		int n = poll(p, ELEMENTSOF(p), poll_timeout_ms(r->deadline_ns - now));
 		if (n < 0 && errno != EINTR) {
@@ -277,9 +277,8 @@ run_drain(struct run *r)
 
 /* ---- outcome --------------------------------------------------------------------------------- */
 
-static int
-fail(struct helper_error *e, enum helper_error_code code, int err, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+static int fail(struct helper_error *e, enum helper_error_code code, int err, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static int
 fail(struct helper_error *e, enum helper_error_code code, int err, const char *fmt, ...)
@@ -301,7 +300,8 @@ classify_status(const struct run *r, const siginfo_t *si, struct helper_error *e
 		e->signal = si->si_status;
 		if (si->si_status == SIGSYS)
 			return fail(e, HELPER_ERR_SECCOMP, -ECHILD,
-				    "helper %s made a syscall outside its allowlist (SIGSYS)", name);
+				    "helper %s made a syscall outside its allowlist (SIGSYS)",
+				    name);
 		return fail(e, HELPER_ERR_SIGNALED, -ECHILD, "helper %s killed by signal %d (%s)",
 			    name, si->si_status, sigabbrev_np(si->si_status) ?: "?");
 	}
@@ -330,7 +330,8 @@ classify(const struct run *r, const siginfo_t *si, struct helper_error *e)
 			    name, frame_header_decode(r->r.hdr));
 	case HELPER_ERR_PROTOCOL:
 		return fail(e, r->killed, r->kill_err,
-			    "helper %s broke the framing (zero length or bytes after the frame)", name);
+			    "helper %s broke the framing (zero length or bytes after the frame)",
+			    name);
 	case HELPER_ERR_INTERNAL:
 		return fail(e, r->killed, r->kill_err, "helper %s: daemon-side I/O failed", name);
 	case HELPER_ERR_NONE:
@@ -346,7 +347,8 @@ classify(const struct run *r, const siginfo_t *si, struct helper_error *e)
 	if (s < 0)
 		return s;
 	if (r->reply_err < 0)
-		return fail(e, HELPER_ERR_PROTOCOL, -EPROTO, "helper %s reply frame truncated", name);
+		return fail(e, HELPER_ERR_PROTOCOL, -EPROTO, "helper %s reply frame truncated",
+			    name);
 	if (r->reply != REPLY_COMPLETE && r->reply != REPLY_CLOSED)
 		return fail(e, HELPER_ERR_PROTOCOL, -EPROTO, "helper %s: reply incomplete", name);
 	if (!r->r.buf)
@@ -401,7 +403,8 @@ sigpipe_restore(const struct sigpipe_guard *g, int got_epipe)
 	(void)pthread_sigmask(SIG_SETMASK, &g->old, NULL);
 }
 
-/* ---- setup ------------------------------------------------------------------------------------ */
+/* ---- setup ------------------------------------------------------------------------------------
+ */
 
 static int
 name_ok(const char *s)
@@ -455,10 +458,14 @@ run_start(struct run *r, const char *path, struct helper_error *e)
 	(void)snprintf(argv0, sizeof(argv0), "crisp-helper-%s", p->name);
 	const char *argv[] = {argv0, NULL};
 	struct spawn_opts o = {
-		.path = path, .argv = argv, .fds = {-1, -1, log_w, req_r, reply_w,
-			 r->spec->bulk_fd > 0 ? r->spec->bulk_fd : -1},
-		.uid = p->uid, .gid = p->gid, .keep_caps = p->keep_caps,
-		.clone_flags = p->clone_flags, .exec_label = r->spec->exec_label,
+	    .path = path,
+	    .argv = argv,
+	    .fds = {-1, -1, log_w, req_r, reply_w, r->spec->bulk_fd > 0 ? r->spec->bulk_fd : -1},
+	    .uid = p->uid,
+	    .gid = p->gid,
+	    .keep_caps = p->keep_caps,
+	    .clone_flags = p->clone_flags,
+	    .exec_label = r->spec->exec_label,
 	};
 	enum spawn_step step = SPAWN_STEP_NONE;
 	err = spawn_start(&o, &r->child, &step);
@@ -529,8 +536,8 @@ run_finish(struct run *r, uint8_t **ret_reply, size_t *ret_len, struct helper_er
 }
 
 int
-helper_run(const struct helper_spec *spec, const uint8_t *req, size_t req_len,
-	   uint8_t **ret_reply, size_t *ret_len, struct helper_error *reterr)
+helper_run(const struct helper_spec *spec, const uint8_t *req, size_t req_len, uint8_t **ret_reply,
+	   size_t *ret_len, struct helper_error *reterr)
 {
 	struct helper_error e = {.code = HELPER_ERR_NONE};
 	char path[HELPER_DIR_MAX + 64];
@@ -540,17 +547,20 @@ helper_run(const struct helper_spec *spec, const uint8_t *req, size_t req_len,
 		return err;
 	}
 	const struct sandbox_policy *p = spec->policy;
-	struct run r = {.spec = spec, .child = {.pidfd = -EBADF}, .req_w = -EBADF,
-			.reply_r = -EBADF, .log_r = -EBADF};
+	struct run r = {.spec = spec,
+			.child = {.pidfd = -EBADF},
+			.req_w = -EBADF,
+			.reply_r = -EBADF,
+			.log_r = -EBADF};
 	(void)frame_writer_init(&r.w, req, req_len, p->request_max);
 	/* The policy's cap is the ceiling: a caller may only tighten it. */
 	size_t cap = spec->reply_max && spec->reply_max < p->reply_max ? spec->reply_max
-									: (size_t)p->reply_max;
+								       : (size_t)p->reply_max;
 	frame_reader_init(&r.r, cap);
 	r.start_ns = now_ns();
 	uint64_t ms = spec->deadline_ms ? spec->deadline_ms : p->deadline_ms;
-	r.deadline_ns = r.start_ns + (ms < HELPER_DEADLINE_MAX_MS ? ms : HELPER_DEADLINE_MAX_MS) *
-					     1000000u;
+	r.deadline_ns =
+	    r.start_ns + (ms < HELPER_DEADLINE_MAX_MS ? ms : HELPER_DEADLINE_MAX_MS) * 1000000u;
 	struct sigpipe_guard g;
 	sigpipe_block(&g);
 	err = run_start(&r, path, &e);
@@ -571,8 +581,8 @@ const char *
 helper_error_code_to_string(enum helper_error_code c)
 {
 	static const char *const names[HELPER_ERR_COUNT] = {
-		"none",      "invalid", "spawn",    "timeout",  "seccomp",
-		"signaled",  "exit",    "too big",  "protocol", "internal",
+	    "none",     "invalid", "spawn",   "timeout",  "seccomp",
+	    "signaled", "exit",    "too big", "protocol", "internal",
 	};
 	return (unsigned)c < HELPER_ERR_COUNT ? names[c] : "?";
 }

@@ -15,10 +15,10 @@
 /* Per run, at most this many stderr lines (each cut at HELPER_LOG_LINE_MAX bytes) and this
  * many bytes reach the log callback; the rest is drained and counted, and reported once. */
 #define HELPER_LOG_MAX_LINES 32u
-#define HELPER_LOG_MAX_BYTES (8u * 1024u)
+#define HELPER_LOG_MAX_BYTES ((size_t)8 * 1024u)
 #define HELPER_LOG_LINE_MAX  256u
 /* Longest deadline honoured (ms); longer ones are cut to it. */
-#define HELPER_DEADLINE_MAX_MS (3600u * 1000u)
+#define HELPER_DEADLINE_MAX_MS (UINT64_C(3600) * 1000u)
 /* Longest helper directory path accepted. */
 #define HELPER_DIR_MAX 512u
 
@@ -43,24 +43,24 @@ struct helper_spec {
 
 enum helper_error_code {
 	HELPER_ERR_NONE,
-	HELPER_ERR_INVALID,   /* bad spec or request (too big, empty, bad name): nothing ran */
-	HELPER_ERR_SPAWN,     /* could not start: .err and .spawn_step say why */
-	HELPER_ERR_TIMEOUT,   /* deadline passed; killed and reaped */
-	HELPER_ERR_SECCOMP,   /* killed by SIGSYS: a syscall outside its allowlist */
-	HELPER_ERR_SIGNALED,  /* killed by another signal (crash, CPU rlimit): .signal */
-	HELPER_ERR_EXIT,      /* exited non-zero: .exit_status (enum helper_exit) */
-	HELPER_ERR_TOO_BIG,   /* reply frame length over the cap; killed and reaped */
-	HELPER_ERR_PROTOCOL,  /* zero length, truncated frame, bytes after the frame, no reply */
-	HELPER_ERR_INTERNAL,  /* the daemon side failed (poll, read, memory): .err */
+	HELPER_ERR_INVALID,  /* bad spec or request (too big, empty, bad name): nothing ran */
+	HELPER_ERR_SPAWN,    /* could not start: .err and .spawn_step say why */
+	HELPER_ERR_TIMEOUT,  /* deadline passed; killed and reaped */
+	HELPER_ERR_SECCOMP,  /* killed by SIGSYS: a syscall outside its allowlist */
+	HELPER_ERR_SIGNALED, /* killed by another signal (crash, CPU rlimit): .signal */
+	HELPER_ERR_EXIT,     /* exited non-zero: .exit_status (enum helper_exit) */
+	HELPER_ERR_TOO_BIG,  /* reply frame length over the cap; killed and reaped */
+	HELPER_ERR_PROTOCOL, /* zero length, truncated frame, bytes after the frame, no reply */
+	HELPER_ERR_INTERNAL, /* the daemon side failed (poll, read, memory): .err */
 	HELPER_ERR_COUNT
 };
 
 struct helper_error {
 	enum helper_error_code code;
-	int err;          /* -errno, where one applies */
-	int spawn_step;   /* enum spawn_step for HELPER_ERR_SPAWN */
-	int signal;       /* HELPER_ERR_SECCOMP, HELPER_ERR_SIGNALED */
-	int exit_status;  /* HELPER_ERR_EXIT */
+	int err;         /* -errno, where one applies */
+	int spawn_step;  /* enum spawn_step for HELPER_ERR_SPAWN */
+	int signal;      /* HELPER_ERR_SECCOMP, HELPER_ERR_SIGNALED */
+	int exit_status; /* HELPER_ERR_EXIT */
 	uint64_t elapsed_ms;
 	char message[128]; /* human-readable, built from the fields above only (no helper bytes) */
 };

@@ -30,6 +30,7 @@
 /* Helpers under ASan: no leak check at exit (its ptrace-based checker is forbidden by seccomp
  * and pointless in a process that _exit()s), and a crash is a plain signal for the daemon. */
 const char *__asan_default_options(void);
+
 const char *
 __asan_default_options(void)
 {
@@ -167,7 +168,8 @@ set_rlimits(const struct sandbox_rlimits *l)
 	lower_rlimit(RLIMIT_CPU, l->cpu, hard, "RLIMIT_CPU");
 }
 
-/* ---- 5. seccomp -------------------------------------------------------------------------------- */
+/* ---- 5. seccomp --------------------------------------------------------------------------------
+ */
 
 #ifdef CRISP_SECCOMP_TRAP
 /* Debug builds (CFLAGS=-DCRISP_SECCOMP_TRAP): name the offending syscall instead of dying
@@ -267,7 +269,7 @@ sandbox_helper_send(const uint8_t *buf, size_t len, size_t cap)
 static int
 bulk_grow(uint8_t **buf, size_t *size, size_t cap)
 {
-	size_t want = *size ? *size * 2 : 64u * 1024u;
+	size_t want = *size ? *size * 2 : (size_t)64 * 1024u;
 	if (want > cap + 1 || want < *size)
 		want = cap + 1;
 	uint8_t *n = realloc(*buf, want);

@@ -24,7 +24,7 @@
 #endif
 
 /* The child runs on this stack inside the caller's address space until execve. */
-#define SPAWN_STACK_SIZE (64u * 1024u)
+#define SPAWN_STACK_SIZE ((size_t)64 * 1024u)
 
 #define SPAWN_NS_ALLOWED                                                                           \
 	(CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWCGROUP)
@@ -114,7 +114,8 @@ child_label(const char *label)
 {
 	if (!label)
 		return 0;
-	long fd = syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
+	long fd =
+	    syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/attr/exec", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
 	size_t len = __builtin_strlen(label) + 1;
@@ -166,8 +167,8 @@ child_caps(uint64_t keep)
 {
 	struct __user_cap_header_struct hdr = {.version = _LINUX_CAPABILITY_VERSION_3};
 	struct __user_cap_data_struct data[2] = {
-		{.effective = (uint32_t)keep, .permitted = (uint32_t)keep},
-		{.effective = (uint32_t)(keep >> 32), .permitted = (uint32_t)(keep >> 32)},
+	    {.effective = (uint32_t)keep, .permitted = (uint32_t)keep},
+	    {.effective = (uint32_t)(keep >> 32), .permitted = (uint32_t)(keep >> 32)},
 	};
 	return (int)syscall(SYS_capset, &hdr, data);
 }
@@ -231,8 +232,8 @@ clone_child(struct child_args *a, int *ret_pidfd)
 {
 	const size_t guard = (size_t)sysconf(_SC_PAGESIZE);
 	const size_t total = guard + SPAWN_STACK_SIZE;
-	void *stack = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-			   -1, 0);
+	void *stack = mmap(NULL, total, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return -1;
 	pid_t pid = -1;
@@ -291,8 +292,11 @@ const char *
 spawn_step_to_string(enum spawn_step s)
 {
 	static const char *const names[SPAWN_STEP_COUNT] = {
-		"none", "clone", "fd layout", "signals", "pdeathsig", "selinux exec label",
-		"bounding set", "setgroups/setresgid/setresuid", "capset", "execve",
+	    "none",         "clone",
+	    "fd layout",    "signals",
+	    "pdeathsig",    "selinux exec label",
+	    "bounding set", "setgroups/setresgid/setresuid",
+	    "capset",       "execve",
 	};
 	return (unsigned)s < SPAWN_STEP_COUNT ? names[s] : "?";
 }

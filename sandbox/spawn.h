@@ -14,11 +14,11 @@
 struct spawn_opts {
 	const char *path;        /* absolute path of the binary to execve */
 	const char *const *argv; /* NULL-terminated; the environment is empty */
-	int fds[SPAWN_NFDS];     /* source fds for 2..5 (borrowed); 0 and 1 are ignored; -1 = closed */
-	uint32_t uid, gid;       /* identity after setgroups(0)/setresgid/setresuid */
-	uint64_t keep_caps;      /* capabilities kept across execve; requires uid 0 */
-	int clone_flags;         /* CLONE_NEW* namespaces (no CLONE_NEWUSER) */
-	const char *exec_label;  /* SELinux context for the helper, or NULL */
+	int fds[SPAWN_NFDS]; /* source fds for 2..5 (borrowed); 0 and 1 are ignored; -1 = closed */
+	uint32_t uid, gid;   /* identity after setgroups(0)/setresgid/setresuid */
+	uint64_t keep_caps;  /* capabilities kept across execve; requires uid 0 */
+	int clone_flags;     /* CLONE_NEW* namespaces (no CLONE_NEWUSER) */
+	const char *exec_label; /* SELinux context for the helper, or NULL */
 };
 
 /* The step of the child that failed (part of the error). */

@@ -19,8 +19,8 @@ print_header(const struct sandbox_policy *p, enum filter_variant v)
 	       " nofile %" PRIu64 " nproc %" PRIu64 " core %" PRIu64 "\n# deadline %" PRIu64
 	       " ms, request_max %" PRIu64 ", reply_max %" PRIu64 "\n#\n",
 	       p->name, v == FILTER_VARIANT_SANITIZER ? "sanitizer" : "normal", p->uid, p->gid,
-	       p->keep_caps, (unsigned)p->clone_flags, l->as, l->cpu, l->fsize, l->nofile,
-	       l->nproc, l->core, p->deadline_ms, p->request_max, p->reply_max);
+	       p->keep_caps, (unsigned)p->clone_flags, l->as, l->cpu, l->fsize, l->nofile, l->nproc,
+	       l->core, p->deadline_ms, p->request_max, p->reply_max);
 }
 
 int

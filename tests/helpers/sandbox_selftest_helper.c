@@ -28,8 +28,8 @@
 typedef Crisp__Helper__SelftestRequest SelftestRequest;
 typedef Crisp__Helper__SelftestReply SelftestReply;
 
-#define DECODE_BUDGET (4u * 1024u * 1024u)
-#define PROC_TEXT_MAX (16u * 1024u)
+#define DECODE_BUDGET ((size_t)4 * 1024u * 1024u)
+#define PROC_TEXT_MAX ((size_t)16 * 1024u)
 
 /* Files opened before confinement and re-read after it: their contents are generated at read
  * time, so they show the confined state. */
@@ -200,7 +200,8 @@ reply_garbage(uint64_t size)
 	_exit(HELPER_EXIT_OK);
 }
 
-/* ---- REPORT ----------------------------------------------------------------------------------- */
+/* ---- REPORT -----------------------------------------------------------------------------------
+ */
 
 static char *
 read_text(int fd)
@@ -256,7 +257,10 @@ report(uint64_t request_id, const struct preopened *pre)
 	body.ns_uts = pre->ns[2];
 	body.ns_mnt = pre->ns[3];
 	body.ns_pid = pre->ns[4];
-	body.fds_at_start = (int32_t *)UNCONST(pre->fds_at_start);
+	int32_t fds[ELEMENTSOF(pre->fds_at_start)];
+	for (size_t i = 0; i < pre->n_fds_at_start; i++)
+		fds[i] = pre->fds_at_start[i];
+	body.fds_at_start = fds;
 	body.n_fds_at_start = pre->n_fds_at_start;
 	send_reply(request_id, &body);
 }
@@ -304,7 +308,8 @@ forbidden(Crisp__Helper__SelftestRequest__Forbidden which)
 	return -2;
 }
 
-/* ---- dispatch --------------------------------------------------------------------------------- */
+/* ---- dispatch ---------------------------------------------------------------------------------
+ */
 
 static _Noreturn void
 sleep_then_echo(uint64_t id, const SelftestRequest *req)
@@ -362,7 +367,7 @@ static _Noreturn void
 crash(void)
 {
 	volatile int *volatile nowhere = NULL;
-	*nowhere = 1;
+	*nowhere = 1; /* NOLINT(clang-analyzer-core.NullDereference): the point */
 	_exit(HELPER_EXIT_INTERNAL);
 }
 
@@ -427,8 +432,8 @@ main(void)
 	Crisp__Helper__HelperRequest *req = crisp__helper__helper_request__unpack(&b.a, len, buf);
 	/* Check the envelope before the body: version, a non-zero id, the one body we serve. */
 	if (!req || req->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    req->request_id == 0 || req->body_case != CRISP__HELPER__HELPER_REQUEST__BODY_SELFTEST ||
-	    !req->selftest)
+	    req->request_id == 0 ||
+	    req->body_case != CRISP__HELPER__HELPER_REQUEST__BODY_SELFTEST || !req->selftest)
 		sandbox_helper_fail(HELPER_EXIT_DECODE, "bad request envelope");
 	dispatch(req->request_id, req->selftest, &pre);
 }

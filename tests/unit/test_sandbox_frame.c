@@ -3,12 +3,14 @@
  * EAGAIN and end of file at every position, via -Wl,--wrap=read,--wrap=write scripts on a fake
  * fd, plus a real pipe with a frame larger than the pipe buffer.
  * runs in: tests. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-
+/* clang-format on */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -102,15 +104,17 @@ static void
 test_header(void **state)
 {
 	(void)state;
+
 	static const struct {
 		uint32_t len;
 		uint8_t bytes[4];
 	} cases[] = {
-		{0, {0, 0, 0, 0}},
-		{1, {0, 0, 0, 1}},
-		{0x01020304u, {1, 2, 3, 4}},
-		{UINT32_MAX, {0xff, 0xff, 0xff, 0xff}},
+	    {0, {0, 0, 0, 0}},
+	    {1, {0, 0, 0, 1}},
+	    {0x01020304u, {1, 2, 3, 4}},
+	    {UINT32_MAX, {0xff, 0xff, 0xff, 0xff}},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		uint8_t out[FRAME_HEADER_SIZE];
 		frame_header_encode(cases[i].len, out);
@@ -119,12 +123,14 @@ test_header(void **state)
 	}
 }
 
-/* ---- blocking write ----------------------------------------------------------------------------- */
+/* ---- blocking write -----------------------------------------------------------------------------
+ */
 
 static void
 test_write(void **state)
 {
 	(void)state;
+
 	static const struct {
 		const char *name;
 		struct step steps[8];
@@ -132,15 +138,20 @@ test_write(void **state)
 		size_t len, cap;
 		int want;
 	} cases[] = {
-		{"one go", {{0}}, 0, 5, 16, 0},
-		{"byte by byte with EINTR", {{0, 1}, {EINTR, 0}, {0, 1}, {0, 1}, {EINTR, 0}, {0, 2},
-		 {0, 1}}, 7, 5, 16, 0},
-		{"zero length", {{0}}, 0, 0, 16, -EMSGSIZE},
-		{"over cap", {{0}}, 0, 5, 4, -EMSGSIZE},
-		{"exactly cap", {{0}}, 0, 5, 5, 0},
-		{"EPIPE", {{EPIPE, 0}}, 1, 5, 16, -EPIPE},
-		{"EPIPE mid payload", {{0, 6}, {EPIPE, 0}}, 2, 5, 16, -EPIPE},
+	    {"one go", {{0}}, 0, 5, 16, 0},
+	    {"byte by byte with EINTR",
+	     {{0, 1}, {EINTR, 0}, {0, 1}, {0, 1}, {EINTR, 0}, {0, 2}, {0, 1}},
+	     7,
+	     5,
+	     16,
+	     0},
+	    {"zero length", {{0}}, 0, 0, 16, -EMSGSIZE},
+	    {"over cap", {{0}}, 0, 5, 4, -EMSGSIZE},
+	    {"exactly cap", {{0}}, 0, 5, 5, 0},
+	    {"EPIPE", {{EPIPE, 0}}, 1, 5, 16, -EPIPE},
+	    {"EPIPE mid payload", {{0, 6}, {EPIPE, 0}}, 2, 5, 16, -EPIPE},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		mock_set(cases[i].steps, cases[i].n_steps, NULL, 0);
 		int r = frame_write(MOCK_FD, (const uint8_t *)"hello", cases[i].len, cases[i].cap);
@@ -165,6 +176,7 @@ test_read(void **state)
 	static const uint8_t zero[] = {0, 0, 0, 0, 'x'};
 	static const uint8_t huge[] = {0, 0, 0, 17, 'x'};
 	static const uint8_t max[] = {0xff, 0xff, 0xff, 0xff, 'x'};
+
 	static const struct {
 		const char *name;
 		const uint8_t *in;
@@ -174,18 +186,24 @@ test_read(void **state)
 		int want;
 		size_t consumed; /* input bytes read when it returns */
 	} cases[] = {
-		{"one go", HELLO_FRAME, 9, {{0}}, 0, 0, 9},
-		{"split everywhere", HELLO_FRAME, 9, {{0, 1}, {0, 2}, {EINTR, 0}, {0, 1}, {0, 3},
-		 {EINTR, 0}, {0, 1}}, 7, 0, 9},
-		{"header split 3+1", HELLO_FRAME, 9, {{0, 3}, {0, 1}}, 2, 0, 9},
-		{"zero length", zero, 5, {{0}}, 0, -EMSGSIZE, 4},
-		{"over cap", huge, 5, {{0}}, 0, -EMSGSIZE, 4},
-		{"4 GiB claim", max, 5, {{0}}, 0, -EMSGSIZE, 4},
-		{"empty", HELLO_FRAME, 0, {{0}}, 0, -ENODATA, 0},
-		{"eof in header", HELLO_FRAME, 3, {{0}}, 0, -EPROTO, 3},
-		{"eof in payload", HELLO_FRAME, 7, {{0}}, 0, -EPROTO, 7},
-		{"EIO", HELLO_FRAME, 9, {{0, 2}, {EIO, 0}}, 2, -EIO, 2},
+	    {"one go", HELLO_FRAME, 9, {{0}}, 0, 0, 9},
+	    {"split everywhere",
+	     HELLO_FRAME,
+	     9,
+	     {{0, 1}, {0, 2}, {EINTR, 0}, {0, 1}, {0, 3}, {EINTR, 0}, {0, 1}},
+	     7,
+	     0,
+	     9},
+	    {"header split 3+1", HELLO_FRAME, 9, {{0, 3}, {0, 1}}, 2, 0, 9},
+	    {"zero length", zero, 5, {{0}}, 0, -EMSGSIZE, 4},
+	    {"over cap", huge, 5, {{0}}, 0, -EMSGSIZE, 4},
+	    {"4 GiB claim", max, 5, {{0}}, 0, -EMSGSIZE, 4},
+	    {"empty", HELLO_FRAME, 0, {{0}}, 0, -ENODATA, 0},
+	    {"eof in header", HELLO_FRAME, 3, {{0}}, 0, -EPROTO, 3},
+	    {"eof in payload", HELLO_FRAME, 7, {{0}}, 0, -EPROTO, 7},
+	    {"EIO", HELLO_FRAME, 9, {{0, 2}, {EIO, 0}}, 2, -EIO, 2},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		mock_set(cases[i].steps, cases[i].n_steps, cases[i].in, cases[i].in_len);
 		uint8_t *buf = NULL;
@@ -205,7 +223,8 @@ test_read(void **state)
 	}
 }
 
-/* ---- incremental reader (the daemon's side) ---------------------------------------------------- */
+/* ---- incremental reader (the daemon's side) ----------------------------------------------------
+ */
 
 static void
 test_reader(void **state)
@@ -214,6 +233,7 @@ test_reader(void **state)
 	static const uint8_t two[] = {0, 0, 0, 5, 'h', 'e', 'l', 'l', 'o', 0, 0, 0, 1, 'z'};
 	static const uint8_t zero[] = {0, 0, 0, 0};
 	static const uint8_t huge[] = {0, 0, 0x10, 0};
+
 	static const struct {
 		const char *name;
 		const uint8_t *in;
@@ -224,18 +244,30 @@ test_reader(void **state)
 		size_t n_results;
 		size_t consumed;
 	} cases[] = {
-		{"split with EAGAIN", two, 14,
-		 {{0, 2}, {EAGAIN, 0}, {0, 2}, {0, 1}, {EAGAIN, 0}, {0, 100}}, 6,
-		 {FRAME_READER_MORE, FRAME_READER_MORE, FRAME_READER_COMPLETE}, 3, 9},
-		{"EINTR is retried", two, 14, {{EINTR, 0}, {0, 4}, {EINTR, 0}}, 3,
-		 {FRAME_READER_COMPLETE}, 1, 9},
-		{"zero length", zero, 4, {{0}}, 0, {-EMSGSIZE}, 1, 4},
-		{"over cap", huge, 4, {{0}}, 0, {-EMSGSIZE}, 1, 4},
-		{"eof first", two, 0, {{0}}, 0, {FRAME_READER_EOF}, 1, 0},
-		{"eof in header", two, 2, {{0}}, 0, {-EPROTO}, 1, 2},
-		{"eof in payload", two, 6, {{0}}, 0, {-EPROTO}, 1, 6},
-		{"read error", two, 14, {{0, 5}, {EIO, 0}}, 2, {-EIO}, 1, 4},
+	    {"split with EAGAIN",
+	     two,
+	     14,
+	     {{0, 2}, {EAGAIN, 0}, {0, 2}, {0, 1}, {EAGAIN, 0}, {0, 100}},
+	     6,
+	     {FRAME_READER_MORE, FRAME_READER_MORE, FRAME_READER_COMPLETE},
+	     3,
+	     9},
+	    {"EINTR is retried",
+	     two,
+	     14,
+	     {{EINTR, 0}, {0, 4}, {EINTR, 0}},
+	     3,
+	     {FRAME_READER_COMPLETE},
+	     1,
+	     9},
+	    {"zero length", zero, 4, {{0}}, 0, {-EMSGSIZE}, 1, 4},
+	    {"over cap", huge, 4, {{0}}, 0, {-EMSGSIZE}, 1, 4},
+	    {"eof first", two, 0, {{0}}, 0, {FRAME_READER_EOF}, 1, 0},
+	    {"eof in header", two, 2, {{0}}, 0, {-EPROTO}, 1, 2},
+	    {"eof in payload", two, 6, {{0}}, 0, {-EPROTO}, 1, 6},
+	    {"read error", two, 14, {{0, 5}, {EIO, 0}}, 2, {-EIO}, 1, 4},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		mock_set(cases[i].steps, cases[i].n_steps, cases[i].in, cases[i].in_len);
 		struct frame_reader r;
@@ -260,7 +292,8 @@ test_reader(void **state)
 	}
 }
 
-/* ---- incremental writer ------------------------------------------------------------------------ */
+/* ---- incremental writer ------------------------------------------------------------------------
+ */
 
 static void
 test_writer(void **state)
@@ -270,8 +303,8 @@ test_writer(void **state)
 	assert_int_equal(frame_writer_init(&w, (const uint8_t *)"hello", 0, 16), -EMSGSIZE);
 	assert_int_equal(frame_writer_init(&w, (const uint8_t *)"hello", 5, 4), -EMSGSIZE);
 
-	static const struct step steps[] = {{0, 3}, {EAGAIN, 0}, {EINTR, 0}, {0, 2},
-					    {EAGAIN, 0}, {0, 100}};
+	static const struct step steps[] = {{0, 3}, {EAGAIN, 0}, {EINTR, 0},
+					    {0, 2}, {EAGAIN, 0}, {0, 100}};
 	mock_set(steps, ELEMENTSOF(steps), NULL, 0);
 	assert_int_equal(frame_writer_init(&w, (const uint8_t *)"hello", 5, 16), 0);
 	assert_int_equal(frame_writer_feed(&w, MOCK_FD), 0);
@@ -332,9 +365,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header),	 cmocka_unit_test(test_write),
-		cmocka_unit_test(test_read),	 cmocka_unit_test(test_reader),
-		cmocka_unit_test(test_writer),	 cmocka_unit_test(test_real_pipe),
+	    cmocka_unit_test(test_header), cmocka_unit_test(test_write),
+	    cmocka_unit_test(test_read),   cmocka_unit_test(test_reader),
+	    cmocka_unit_test(test_writer), cmocka_unit_test(test_real_pipe),
 	};
 	return cmocka_run_group_tests_name("sandbox_frame", tests, NULL, NULL);
 }

@@ -2,12 +2,14 @@
 /* Confinement and helper_run() against the real crisp-helper-selftest under its real seccomp
  * filter: round trip, forbidden syscalls, deadlines, bad replies, identity, concurrency, leaks.
  * runs in: tests (as root, like the daemon). */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-
+/* clang-format on */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -81,9 +83,10 @@ static Crisp__Helper__HelperReply *
 decode_reply(const uint8_t *buf, size_t len, uint64_t id)
 {
 	Crisp__Helper__HelperReply *rep = crisp__helper__helper_reply__unpack(NULL, len, buf);
-	if (rep && (rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-		    rep->request_id != id ||
-		    rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_SELFTEST || !rep->selftest)) {
+	if (rep &&
+	    (rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
+	     rep->request_id != id ||
+	     rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_SELFTEST || !rep->selftest)) {
 		crisp__helper__helper_reply__free_unpacked(rep, NULL);
 		return NULL;
 	}
@@ -172,7 +175,8 @@ assert_fails(const struct result *r, enum helper_error_code code)
 	assert_non_null(r->err.message[0] ? r->err.message : NULL);
 }
 
-/* ---- round trip ------------------------------------------------------------------------------- */
+/* ---- round trip -------------------------------------------------------------------------------
+ */
 
 static void
 test_echo(void **state)
@@ -193,7 +197,8 @@ test_echo(void **state)
 	result_done(&r);
 }
 
-/* ---- confinement as seen from inside the helper ----------------------------------------------- */
+/* ---- confinement as seen from inside the helper -----------------------------------------------
+ */
 
 static void
 assert_status_line(const char *status, const char *line)
@@ -363,17 +368,19 @@ static void
 test_forbidden_syscalls(void **state)
 {
 	(void)state;
+
 	static const struct {
 		Crisp__Helper__SelftestRequest__Forbidden which;
 		const char *name;
 	} cases[] = {
-		{FORBIDDEN(OPEN), "openat"},	   {FORBIDDEN(SOCKET), "socket"},
-		{FORBIDDEN(EXECVE), "execve"},	   {FORBIDDEN(PTRACE), "ptrace"},
-		{FORBIDDEN(MOUNT), "mount"},	   {FORBIDDEN(UNSHARE), "unshare"},
-		{FORBIDDEN(MMAP_EXEC), "mmap+x"},  {FORBIDDEN(WRITE_FD), "write fd 9"},
-		{FORBIDDEN(CLONE), "clone"},	   {FORBIDDEN(CONNECT), "connect"},
-		{FORBIDDEN(X32_GETPID), "x32 getpid"},
+	    {FORBIDDEN(OPEN), "openat"},           {FORBIDDEN(SOCKET), "socket"},
+	    {FORBIDDEN(EXECVE), "execve"},         {FORBIDDEN(PTRACE), "ptrace"},
+	    {FORBIDDEN(MOUNT), "mount"},           {FORBIDDEN(UNSHARE), "unshare"},
+	    {FORBIDDEN(MMAP_EXEC), "mmap+x"},      {FORBIDDEN(WRITE_FD), "write fd 9"},
+	    {FORBIDDEN(CLONE), "clone"},           {FORBIDDEN(CONNECT), "connect"},
+	    {FORBIDDEN(X32_GETPID), "x32 getpid"},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		SelftestRequest st = CRISP__HELPER__SELFTEST_REQUEST__INIT;
 		st.action = ACTION(FORBIDDEN);
@@ -388,14 +395,15 @@ test_forbidden_syscalls(void **state)
 	}
 }
 
-/* ---- deadlines: killed, reaped, and the caller is not held up ---------------------------------- */
+/* ---- deadlines: killed, reaped, and the caller is not held up ----------------------------------
+ */
 
 static void
 test_deadline(void **state)
 {
 	(void)state;
 	static const Crisp__Helper__SelftestRequest__Action actions[] = {ACTION(SLEEP),
-									   ACTION(SPIN)};
+									 ACTION(SPIN)};
 	for (size_t i = 0; i < ELEMENTSOF(actions); i++) {
 		SelftestRequest st = CRISP__HELPER__SELFTEST_REQUEST__INIT;
 		st.action = actions[i];
@@ -409,26 +417,29 @@ test_deadline(void **state)
 	}
 }
 
-/* ---- replies that break the protocol ------------------------------------------------------------ */
+/* ---- replies that break the protocol ------------------------------------------------------------
+ */
 
 static void
 test_bad_replies(void **state)
 {
 	(void)state;
+
 	static const struct {
 		Crisp__Helper__SelftestRequest__Action action;
 		uint64_t size;
 		enum helper_error_code want;
 	} cases[] = {
-		{ACTION(REPLY_OVERSIZED), 1024u * 1024u * 1024u, HELPER_ERR_TOO_BIG}, /* 1 GiB */
-		{ACTION(REPLY_OVERSIZED), 1024u * 1024u + 1u, HELPER_ERR_TOO_BIG},    /* cap + 1 */
-		{ACTION(REPLY_ZERO_LENGTH), 0, HELPER_ERR_PROTOCOL},
-		{ACTION(REPLY_TRUNCATED), 1000, HELPER_ERR_PROTOCOL},
-		{ACTION(REPLY_TRUNCATED), 300000, HELPER_ERR_PROTOCOL},
-		{ACTION(REPLY_TRAILING), 0, HELPER_ERR_PROTOCOL},
-		{ACTION(NO_REPLY), 0, HELPER_ERR_PROTOCOL},
-		{ACTION(CRASH), 0, HELPER_ERR_SIGNALED},
+	    {ACTION(REPLY_OVERSIZED), 1024u * 1024u * 1024u, HELPER_ERR_TOO_BIG}, /* 1 GiB */
+	    {ACTION(REPLY_OVERSIZED), 1024u * 1024u + 1u, HELPER_ERR_TOO_BIG},    /* cap + 1 */
+	    {ACTION(REPLY_ZERO_LENGTH), 0, HELPER_ERR_PROTOCOL},
+	    {ACTION(REPLY_TRUNCATED), 1000, HELPER_ERR_PROTOCOL},
+	    {ACTION(REPLY_TRUNCATED), 300000, HELPER_ERR_PROTOCOL},
+	    {ACTION(REPLY_TRAILING), 0, HELPER_ERR_PROTOCOL},
+	    {ACTION(NO_REPLY), 0, HELPER_ERR_PROTOCOL},
+	    {ACTION(CRASH), 0, HELPER_ERR_SIGNALED},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		SelftestRequest st = CRISP__HELPER__SELFTEST_REQUEST__INIT;
 		st.action = cases[i].action;
@@ -512,17 +523,20 @@ test_memory_limit(void **state)
 	result_done(&r);
 }
 
-/* ---- stderr: forwarded with tags, capped per run ------------------------------------------------ */
+/* ---- stderr: forwarded with tags, capped per run ------------------------------------------------
+ */
 
 static void
 test_log_capture(void **state)
 {
 	(void)state;
+
 	static const struct {
 		uint64_t lines;
 		unsigned want_matching;
 		int want_note;
 	} cases[] = {{3, 3, 0}, {100000, HELPER_LOG_MAX_LINES, 1}};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		struct log_capture c = {.mu = PTHREAD_MUTEX_INITIALIZER};
 		SelftestRequest st = CRISP__HELPER__SELFTEST_REQUEST__INIT;
@@ -542,7 +556,8 @@ test_log_capture(void **state)
 	}
 }
 
-/* ---- errors before anything runs -------------------------------------------------------------- */
+/* ---- errors before anything runs --------------------------------------------------------------
+ */
 
 static void
 test_spawn_and_invalid(void **state)
@@ -600,7 +615,8 @@ test_refuses_unconfined_start(void **state)
 	assert_int_equal(WEXITSTATUS(status), HELPER_EXIT_IDENTITY);
 }
 
-/* ---- many threads at once ----------------------------------------------------------------------- */
+/* ---- many threads at once -----------------------------------------------------------------------
+ */
 
 #define CONCURRENT 50
 
@@ -640,7 +656,8 @@ test_concurrent(void **state)
 	assert_int_equal(good, CONCURRENT);
 }
 
-/* ---- after everything: no fd and no child left behind ------------------------------------------ */
+/* ---- after everything: no fd and no child left behind ------------------------------------------
+ */
 
 static void
 test_no_leaks(void **state)
@@ -678,21 +695,21 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_echo),
-		cmocka_unit_test(test_report_confined),
-		cmocka_unit_test(test_bulk_fd),
-		cmocka_unit_test(test_forbidden_syscalls),
-		cmocka_unit_test(test_deadline),
-		cmocka_unit_test(test_bad_replies),
-		cmocka_unit_test(test_reply_over_spec_cap),
-		cmocka_unit_test(test_garbage_reply),
-		cmocka_unit_test(test_exit_code),
-		cmocka_unit_test(test_memory_limit),
-		cmocka_unit_test(test_log_capture),
-		cmocka_unit_test(test_spawn_and_invalid),
-		cmocka_unit_test(test_refuses_unconfined_start),
-		cmocka_unit_test(test_concurrent),
-		cmocka_unit_test(test_no_leaks),
+	    cmocka_unit_test(test_echo),
+	    cmocka_unit_test(test_report_confined),
+	    cmocka_unit_test(test_bulk_fd),
+	    cmocka_unit_test(test_forbidden_syscalls),
+	    cmocka_unit_test(test_deadline),
+	    cmocka_unit_test(test_bad_replies),
+	    cmocka_unit_test(test_reply_over_spec_cap),
+	    cmocka_unit_test(test_garbage_reply),
+	    cmocka_unit_test(test_exit_code),
+	    cmocka_unit_test(test_memory_limit),
+	    cmocka_unit_test(test_log_capture),
+	    cmocka_unit_test(test_spawn_and_invalid),
+	    cmocka_unit_test(test_refuses_unconfined_start),
+	    cmocka_unit_test(test_concurrent),
+	    cmocka_unit_test(test_no_leaks),
 	};
 	return cmocka_run_group_tests_name("sandbox_helper", tests, setup, NULL);
 }

@@ -2,12 +2,14 @@
 /* Every generated helper policy builds into a seccomp filter (normal and sanitizer variants)
  * with kill as default and for foreign architectures, and spawn_start() refuses bad options.
  * runs in: tests. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-
+/* clang-format on */
 #include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -51,7 +53,8 @@ test_every_policy_builds(void **state)
 			char *pfc = export_pfc(p, (enum filter_variant)v);
 			/* Default and bad-arch actions are both "kill the process". */
 			assert_non_null(strstr(pfc, "# default action\n  action KILL_PROCESS;"));
-			assert_non_null(strstr(pfc, "# invalid architecture action\naction KILL_PROCESS;"));
+			assert_non_null(
+			    strstr(pfc, "# invalid architecture action\naction KILL_PROCESS;"));
 			assert_null(strstr(pfc, "\"execve\""));
 			assert_null(strstr(pfc, "\"openat\""));
 			assert_null(strstr(pfc, "\"socket\""));
@@ -96,18 +99,18 @@ test_bad_rules_refused(void **state)
 {
 	(void)state;
 	static const struct sandbox_rule bad_arg[] = {
-		{.nr = 0, .name = "read", .n_pins = 1, .pins = {{.arg = 6, .op = SANDBOX_PIN_LE}}},
+	    {.nr = 0, .name = "read", .n_pins = 1, .pins = {{.arg = 6, .op = SANDBOX_PIN_LE}}},
 	};
 	static const struct sandbox_rule bad_op[] = {
-		{.nr = 0, .name = "read", .n_pins = 1, .pins = {{.arg = 0, .op = 9}}},
+	    {.nr = 0, .name = "read", .n_pins = 1, .pins = {{.arg = 0, .op = 9}}},
 	};
 	static const struct sandbox_rule too_many[] = {{.nr = 0, .name = "read", .n_pins = 4}};
 	const struct sandbox_rule *tables[] = {bad_arg, bad_op, too_many};
 	for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
 		struct sandbox_policy p = {.name = "bad", .rules = tables[i], .n_rules = 1};
 		scmp_filter_ctx ctx = NULL;
-		assert_int_equal(filter_build(&p, FILTER_VARIANT_NORMAL, SCMP_ACT_KILL_PROCESS, &ctx),
-				 -EINVAL);
+		assert_int_equal(
+		    filter_build(&p, FILTER_VARIANT_NORMAL, SCMP_ACT_KILL_PROCESS, &ctx), -EINVAL);
 		assert_null(ctx);
 	}
 }
@@ -117,17 +120,20 @@ test_spawn_refuses_bad_options(void **state)
 {
 	(void)state;
 	const char *argv[] = {"x", NULL};
-	const struct spawn_opts base = {.path = "/bin/true", .argv = argv, .fds = {-1, -1, 2, 0, 1, -1},
-					.uid = 65534, .gid = 65534};
+	const struct spawn_opts base = {.path = "/bin/true",
+					.argv = argv,
+					.fds = {-1, -1, 2, 0, 1, -1},
+					.uid = 65534,
+					.gid = 65534};
 	struct spawn_opts cases[6];
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++)
 		cases[i] = base;
-	cases[0].path = "bin/true";            /* relative */
-	cases[1].argv = NULL;                  /* no argv */
-	cases[2].clone_flags = CLONE_NEWUSER;  /* not a namespace we create */
-	cases[3].keep_caps = 1;                /* caps for a non-root uid */
-	cases[4].fds[3] = -1;                  /* no request fd */
-	cases[5].fds[5] = -7;                  /* garbage bulk fd */
+	cases[0].path = "bin/true";           /* relative */
+	cases[1].argv = NULL;                 /* no argv */
+	cases[2].clone_flags = CLONE_NEWUSER; /* not a namespace we create */
+	cases[3].keep_caps = 1;               /* caps for a non-root uid */
+	cases[4].fds[3] = -1;                 /* no request fd */
+	cases[5].fds[5] = -7;                 /* garbage bulk fd */
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		struct spawn_child c = {.pid = -1, .pidfd = -1};
 		enum spawn_step step = SPAWN_STEP_COUNT;
@@ -141,10 +147,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_every_policy_builds),
-		cmocka_unit_test(test_parser_pins),
-		cmocka_unit_test(test_bad_rules_refused),
-		cmocka_unit_test(test_spawn_refuses_bad_options),
+	    cmocka_unit_test(test_every_policy_builds),
+	    cmocka_unit_test(test_parser_pins),
+	    cmocka_unit_test(test_bad_rules_refused),
+	    cmocka_unit_test(test_spawn_refuses_bad_options),
 	};
 	return cmocka_run_group_tests_name("sandbox_policy", tests, NULL, NULL);
 }
