@@ -48,13 +48,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	const char *add[MAX_NAMES], *drop[MAX_NAMES];
 	struct container_policy_caps_request req = {
-		.privileged = data[0] & 1,
-		.root = data[0] & 2,
-		.defaults = container_policy_default_caps,
-		.add = add,
-		.n_add = split_names(a, alen, astore, add),
-		.drop = drop,
-		.n_drop = split_names(d, dlen, dstore, drop),
+	    .privileged = data[0] & 1,
+	    .root = data[0] & 2,
+	    .defaults = container_policy_default_caps,
+	    .add = add,
+	    .n_add = split_names(a, alen, astore, add),
+	    .drop = drop,
+	    .n_drop = split_names(d, dlen, dstore, drop),
 	};
 	struct container_policy_caps c;
 	struct policy_error e;

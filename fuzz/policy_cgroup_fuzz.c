@@ -17,8 +17,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
-	enum validate_cgroup_style style = (data[0] & 1) ? VALIDATE_CGROUP_SYSTEMD
-							 : VALIDATE_CGROUP_CGROUPFS;
+	enum validate_cgroup_style style =
+	    (data[0] & 1) ? VALIDATE_CGROUP_SYSTEMD : VALIDATE_CGROUP_CGROUPFS;
 	const char *s = (const char *)data + 1;
 	size_t len = size - 1;
 	struct policy_error e;

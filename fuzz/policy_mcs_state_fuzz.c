@@ -24,8 +24,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t seed = size;
-	struct selinux_mcs_options o = {.cat_min = 0, .cat_max = 1023, .random = counter,
-					.userdata = &seed};
+	struct selinux_mcs_options o = {
+	    .cat_min = 0, .cat_max = 1023, .random = counter, .userdata = &seed};
 	struct selinux_mcs *m = NULL;
 	struct policy_error e;
 	struct selinux_mcs_pair p;

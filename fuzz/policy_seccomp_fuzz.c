@@ -51,8 +51,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			keyctl_blocked |= names(rules[i], "keyctl");
 			uring_blocked |= names(rules[i], "io_uring_setup");
 		}
-		POLICY_FUZZ_ASSERT(rules[i]->action != SECCOMP_PROFILE_ACT_ALLOW ||
-				   (!names(rules[i], "keyctl") && !names(rules[i], "io_uring_setup")));
+		POLICY_FUZZ_ASSERT(
+		    rules[i]->action != SECCOMP_PROFILE_ACT_ALLOW ||
+		    (!names(rules[i], "keyctl") && !names(rules[i], "io_uring_setup")));
 	}
 	POLICY_FUZZ_ASSERT(socket_seen && keyctl_blocked && uring_blocked);
 	return 0;

@@ -2,35 +2,65 @@
 /* Default capabilities, masked and read-only paths, no_new_privs and device rules of a
  * container; see container_policy.h for the contracts.
  * runs in: daemon/privileged (pure: no allocation, no I/O, no state). */
+#include "policy/container_policy.h"
+
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "parsers/base/macro.h"
-#include "policy/container_policy.h"
 
 #define BIT(n) (UINT64_C(1) << (n))
 
 _Static_assert(CAP_LAST_CAP < CONTAINER_POLICY_CAP_COUNT, "a capability crisp does not know");
 
 const uint64_t container_policy_default_caps =
-	BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) | BIT(CAP_FOWNER) |
-	BIT(CAP_SETGID) | BIT(CAP_SETUID) | BIT(CAP_SETPCAP) | BIT(CAP_NET_BIND_SERVICE) |
-	BIT(CAP_KILL);
+    BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_FSETID) | BIT(CAP_FOWNER) | BIT(CAP_SETGID) |
+    BIT(CAP_SETUID) | BIT(CAP_SETPCAP) | BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_KILL);
 
 static const char *const cap_names[CONTAINER_POLICY_CAP_COUNT] = {
-	"CAP_CHOWN",            "CAP_DAC_OVERRIDE",   "CAP_DAC_READ_SEARCH", "CAP_FOWNER",
-	"CAP_FSETID",           "CAP_KILL",           "CAP_SETGID",          "CAP_SETUID",
-	"CAP_SETPCAP",          "CAP_LINUX_IMMUTABLE", "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST",
-	"CAP_NET_ADMIN",        "CAP_NET_RAW",        "CAP_IPC_LOCK",        "CAP_IPC_OWNER",
-	"CAP_SYS_MODULE",       "CAP_SYS_RAWIO",      "CAP_SYS_CHROOT",      "CAP_SYS_PTRACE",
-	"CAP_SYS_PACCT",        "CAP_SYS_ADMIN",      "CAP_SYS_BOOT",        "CAP_SYS_NICE",
-	"CAP_SYS_RESOURCE",     "CAP_SYS_TIME",       "CAP_SYS_TTY_CONFIG",  "CAP_MKNOD",
-	"CAP_LEASE",            "CAP_AUDIT_WRITE",    "CAP_AUDIT_CONTROL",   "CAP_SETFCAP",
-	"CAP_MAC_OVERRIDE",     "CAP_MAC_ADMIN",      "CAP_SYSLOG",          "CAP_WAKE_ALARM",
-	"CAP_BLOCK_SUSPEND",    "CAP_AUDIT_READ",     "CAP_PERFMON",         "CAP_BPF",
-	"CAP_CHECKPOINT_RESTORE",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_DAC_READ_SEARCH",
+    "CAP_FOWNER",
+    "CAP_FSETID",
+    "CAP_KILL",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETPCAP",
+    "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_NET_BROADCAST",
+    "CAP_NET_ADMIN",
+    "CAP_NET_RAW",
+    "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER",
+    "CAP_SYS_MODULE",
+    "CAP_SYS_RAWIO",
+    "CAP_SYS_CHROOT",
+    "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT",
+    "CAP_SYS_ADMIN",
+    "CAP_SYS_BOOT",
+    "CAP_SYS_NICE",
+    "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME",
+    "CAP_SYS_TTY_CONFIG",
+    "CAP_MKNOD",
+    "CAP_LEASE",
+    "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL",
+    "CAP_SETFCAP",
+    "CAP_MAC_OVERRIDE",
+    "CAP_MAC_ADMIN",
+    "CAP_SYSLOG",
+    "CAP_WAKE_ALARM",
+    "CAP_BLOCK_SUSPEND",
+    "CAP_AUDIT_READ",
+    "CAP_PERFMON",
+    "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
 };
 
 const char *
@@ -88,8 +118,9 @@ apply_names(const char *const *names, size_t n, bool add, uint64_t *set,
 			continue;
 		int cap = container_policy_cap_from_name(s, len);
 		if (cap < 0)
-			return policy_error_set(reterr, add ? "add_capabilities" : "drop_capabilities",
-						s, len, 0, "unknown capability");
+			return policy_error_set(reterr,
+						add ? "add_capabilities" : "drop_capabilities", s,
+						len, 0, "unknown capability");
 		if (add)
 			*set |= BIT(cap);
 		else
@@ -120,33 +151,33 @@ container_policy_caps(const struct container_policy_caps_request *req,
 			return r;
 	}
 	*ret = (struct container_policy_caps){
-		.bounding = set,
-		.permitted = req->root ? set : 0,
-		.effective = req->root ? set : 0,
-		.inheritable = 0,
-		.ambient = 0,
+	    .bounding = set,
+	    .permitted = req->root ? set : 0,
+	    .effective = req->root ? set : 0,
+	    .inheritable = 0,
+	    .ambient = 0,
 	};
 	return 0;
 }
 
 /* Masked: each leaks host state or hardware access the container has no business with. */
 static const char *const masked_paths[] = {
-	"/proc/acpi",          /* ACPI tables and controls */
-	"/proc/asound",        /* sound card state (and controls of some drivers) */
-	"/proc/interrupts",    /* per-CPU interrupt counts: a side channel on other tenants */
-	"/proc/kcore",         /* the kernel's memory */
-	"/proc/keys",          /* the kernel keyring, not namespaced */
-	"/proc/latency_stats", /* host-wide latency records */
-	"/proc/sched_debug",   /* every task on the host */
-	"/proc/scsi",          /* SCSI controls */
-	"/proc/timer_list",    /* host timers, with pointers */
-	"/proc/timer_stats",   /* host-wide timer usage */
-	"/sys/devices/virtual/powercap", /* RAPL energy counters: PLATYPUS, CVE-2020-8694 */
-	"/sys/firmware",       /* firmware tables (ACPI, EFI variables) */
+    "/proc/acpi",                    /* ACPI tables and controls */
+    "/proc/asound",                  /* sound card state (and controls of some drivers) */
+    "/proc/interrupts",              /* per-CPU interrupt counts: a side channel on other tenants */
+    "/proc/kcore",                   /* the kernel's memory */
+    "/proc/keys",                    /* the kernel keyring, not namespaced */
+    "/proc/latency_stats",           /* host-wide latency records */
+    "/proc/sched_debug",             /* every task on the host */
+    "/proc/scsi",                    /* SCSI controls */
+    "/proc/timer_list",              /* host timers, with pointers */
+    "/proc/timer_stats",             /* host-wide timer usage */
+    "/sys/devices/virtual/powercap", /* RAPL energy counters: PLATYPUS, CVE-2020-8694 */
+    "/sys/firmware",                 /* firmware tables (ACPI, EFI variables) */
 };
 
 static const char *const readonly_paths[] = {
-	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+    "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
 };
 
 const char *const *
@@ -180,23 +211,26 @@ container_policy_no_new_privs(bool privileged, bool request_nnp, bool allow_esca
 	return !privileged && !allow_escalation;
 }
 
-#define DEV(t, ma, mi) {.allow = true, .type = (t), .major = (ma), .minor = (mi), .access = "rwm"}
+#define DEV(t, ma, mi)                                                                             \
+	{                                                                                          \
+		.allow = true, .type = (t), .major = (ma), .minor = (mi), .access = "rwm"          \
+	}
 
 static const struct container_policy_device_rule default_devices[] = {
-	{.allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
-	DEV('c', 1, 3),    /* /dev/null */
-	DEV('c', 1, 5),    /* /dev/zero */
-	DEV('c', 1, 7),    /* /dev/full */
-	DEV('c', 1, 8),    /* /dev/random */
-	DEV('c', 1, 9),    /* /dev/urandom */
-	DEV('c', 5, 0),    /* /dev/tty */
-	DEV('c', 5, 1),    /* /dev/console */
-	DEV('c', 5, 2),    /* /dev/ptmx */
-	DEV('c', 136, -1), /* /dev/pts/N */
+    {.allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
+    DEV('c', 1, 3),    /* /dev/null */
+    DEV('c', 1, 5),    /* /dev/zero */
+    DEV('c', 1, 7),    /* /dev/full */
+    DEV('c', 1, 8),    /* /dev/random */
+    DEV('c', 1, 9),    /* /dev/urandom */
+    DEV('c', 5, 0),    /* /dev/tty */
+    DEV('c', 5, 1),    /* /dev/console */
+    DEV('c', 5, 2),    /* /dev/ptmx */
+    DEV('c', 136, -1), /* /dev/pts/N */
 };
 
 static const struct container_policy_device_rule privileged_devices[] = {
-	{.allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
+    {.allow = true, .type = 'a', .major = -1, .minor = -1, .access = "rwm"},
 };
 
 const struct container_policy_device_rule *
@@ -250,7 +284,7 @@ container_policy_device_rule(char type, int64_t major, int64_t minor, const char
 	}
 
 	struct container_policy_device_rule d = {
-		.allow = true, .type = type, .major = major, .minor = minor};
+	    .allow = true, .type = type, .major = major, .minor = minor};
 	size_t m = 0;
 	for (size_t k = 0; k < 3; k++)
 		if (seen[k])

@@ -24,8 +24,8 @@
 extern const uint64_t container_policy_default_caps;
 
 struct container_policy_caps_request {
-	bool privileged; /* all capabilities; add and drop are ignored, as CRI-O does */
-	bool root;       /* the process runs as uid 0 */
+	bool privileged;   /* all capabilities; add and drop are ignored, as CRI-O does */
+	bool root;         /* the process runs as uid 0 */
 	uint64_t defaults; /* normally container_policy_default_caps (config may change it) */
 	/* As kubelet sends them: "NET_ADMIN", "CAP_NET_ADMIN" or "ALL", any case. */
 	const char *const *add;
@@ -95,8 +95,7 @@ struct container_policy_device_rule {
 /* The default list: deny everything, then null, zero, full, random, urandom, tty, console,
  * ptmx and the pts devices, read-write-mknod. Privileged containers get one "allow all".
  * Static array, *ret_n entries; requested devices are appended by the daemon. */
-const struct container_policy_device_rule *container_policy_devices(bool privileged,
-								     size_t *ret_n);
+const struct container_policy_device_rule *container_policy_devices(bool privileged, size_t *ret_n);
 
 /* A requested device (a CRI Device whose host path the daemon stat'ed): type 'c' or 'b',
  * major < 2^12 and minor < 2^20 (the kernel's dev_t split), permissions a non-empty subset of

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Formatting of policy refusals: the field, the quoted (escaped, truncated) value, the rule.
  * runs in: daemon/privileged (pure: no allocation, no I/O, no state). */
+#include "policy/policy_error.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "policy/policy_error.h"
 
 /* Append the escaped form of value to buf (size sz, NUL-terminated, silently truncated). */
 static size_t

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Selecting RuntimeDefault seccomp rules by capability set and architecture family.
  * runs in: daemon/privileged (pure: no allocation, no I/O, no state). */
+#include "policy/seccomp_profile.h"
+
 #include <errno.h>
 
 #include "parsers/base/macro.h"
-#include "policy/seccomp_profile.h"
 
 enum seccomp_profile_arch
 seccomp_profile_host_arch(void)

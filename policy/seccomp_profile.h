@@ -56,7 +56,7 @@ struct seccomp_profile_rule {
 	unsigned errno_ret; /* for SECCOMP_PROFILE_ACT_ERRNO; never ENOSYS */
 	const struct seccomp_profile_arg *args;
 	size_t n_args;
-	uint64_t caps_any;  /* bit n = capability n (linux/capability.h) */
+	uint64_t caps_any; /* bit n = capability n (linux/capability.h) */
 	uint64_t caps_none;
 	enum seccomp_profile_arch arch;
 };

@@ -2,6 +2,8 @@
 /* MCS category-pair allocation (a bitmap over all pairs of the range), its text state, and
  * SELinux label composition. See selinux_mcs.h for the contracts.
  * runs in: daemon/privileged (pure: no I/O; allocates only in _new and _serialize). */
+#include "policy/selinux_mcs.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +11,6 @@
 
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
-#include "policy/selinux_mcs.h"
 
 /* Random probes before falling back to a scan from a random start. */
 #define MCS_RANDOM_PROBES 32u
@@ -184,8 +185,7 @@ selinux_mcs_serialize(const struct selinux_mcs *m, char **ret, size_t *ret_len)
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;
-	int n = snprintf(buf, cap, MCS_STATE_MAGIC "%u %u\n", m->cat_min,
-			 m->cat_min + m->ncat - 1);
+	int n = snprintf(buf, cap, MCS_STATE_MAGIC "%u %u\n", m->cat_min, m->cat_min + m->ncat - 1);
 	size_t pos = n < 0 ? 0 : (size_t)n;
 	for (size_t i = 0; i < m->capacity; i++) {
 		if (!bit_get(m, i))
@@ -233,7 +233,8 @@ expect(const char *s, size_t len, size_t *pos, char c)
 static bool
 parse_pair(const char *s, size_t len, size_t *pos, struct selinux_mcs_pair *ret)
 {
-	return expect(s, len, pos, 'c') && parse_uint(s, len, pos, POLICY_MCS_CATEGORIES, &ret->c1) &&
+	return expect(s, len, pos, 'c') &&
+	       parse_uint(s, len, pos, POLICY_MCS_CATEGORIES, &ret->c1) &&
 	       expect(s, len, pos, ',') && expect(s, len, pos, 'c') &&
 	       parse_uint(s, len, pos, POLICY_MCS_CATEGORIES, &ret->c2);
 }
@@ -282,8 +283,10 @@ selinux_mcs_deserialize(struct selinux_mcs *m, const char *buf, size_t len,
 		return state_error(reterr, buf, len, 0, "larger than 8 MiB");
 	if (len < pos || memcmp(buf, MCS_STATE_MAGIC, pos) != 0)
 		return state_error(reterr, buf, len, 0, "bad header");
-	if (!parse_uint(buf, len, &pos, POLICY_MCS_CATEGORIES, &lo) || !expect(buf, len, &pos, ' ') ||
-	    !parse_uint(buf, len, &pos, POLICY_MCS_CATEGORIES, &hi) || !expect(buf, len, &pos, '\n'))
+	if (!parse_uint(buf, len, &pos, POLICY_MCS_CATEGORIES, &lo) ||
+	    !expect(buf, len, &pos, ' ') ||
+	    !parse_uint(buf, len, &pos, POLICY_MCS_CATEGORIES, &hi) ||
+	    !expect(buf, len, &pos, '\n'))
 		return state_error(reterr, buf, len, 0, "bad header");
 	if (lo != m->cat_min || hi != m->cat_min + m->ncat - 1)
 		return state_error(reterr, buf, len, 0, "range differs from the configured one");
@@ -312,8 +315,8 @@ selinux_mcs_parse_level(const char *s, size_t len, struct selinux_mcs_pair *ret,
 	size_t pos = 0;
 	struct selinux_mcs_pair p;
 
-	if (!expect(s, len, &pos, 's') || !expect(s, len, &pos, '0') || !expect(s, len, &pos, ':') ||
-	    !parse_pair(s, len, &pos, &p) || pos != len)
+	if (!expect(s, len, &pos, 's') || !expect(s, len, &pos, '0') ||
+	    !expect(s, len, &pos, ':') || !parse_pair(s, len, &pos, &p) || pos != len)
 		return policy_error_set(reterr, "selinux level", s, len, pos,
 					"must be \"s0:cX,cY\" with X < Y < 1024");
 	if (p.c1 >= p.c2)
@@ -366,9 +369,9 @@ label_level(const struct selinux_mcs_label_request *req, const struct selinux_mc
 }
 
 int
-selinux_mcs_labels(const struct selinux_mcs_label_request *req,
-		   const struct selinux_mcs_pair *pod, char *process, size_t process_sz,
-		   char *file, size_t file_sz, struct policy_error *reterr)
+selinux_mcs_labels(const struct selinux_mcs_label_request *req, const struct selinux_mcs_pair *pod,
+		   char *process, size_t process_sz, char *file, size_t file_sz,
+		   struct policy_error *reterr)
 {
 	const char *user = pick(req->user, "system_u");
 	const char *role = pick(req->role, "system_r");

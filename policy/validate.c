@@ -2,11 +2,12 @@
 /* Validators for CRI request fields: sysctls, annotations, paths, env, names, IDs, cgroup
  * parents. See validate.h for each rule and what breaks without it.
  * runs in: daemon/privileged (pure: no allocation, no I/O, no state). */
+#include "policy/validate.h"
+
 #include <errno.h>
 #include <string.h>
 
 #include "parsers/base/limits.h"
-#include "policy/validate.h"
 
 static bool
 is_lower_alnum(char c)
@@ -103,7 +104,8 @@ sysctl_name_rule(const char *name, size_t len, struct sysctl_parts *p, size_t *r
 			char c = name[i];
 			*ret_off = i;
 			if (!is_alnum(c) && c != '_' && c != '-' && !(slash && c == '.'))
-				return c == '\0' ? "name contains NUL" : "name has a byte outside [A-Za-z0-9_-]";
+				return c == '\0' ? "name contains NUL"
+						 : "name has a byte outside [A-Za-z0-9_-]";
 			continue;
 		}
 		size_t cl = i - start;
@@ -166,10 +168,11 @@ validate_sysctl(const char *name, size_t name_len, const char *value, size_t val
 		return policy_error_set(reterr, "sysctl", name, name_len, 0,
 					"not a namespaced sysctl");
 	if (!(private_ns & ns))
-		return policy_error_set(reterr, "sysctl", name, name_len, 0,
-					ns == VALIDATE_NS_NET	? "needs the pod's own network namespace"
-					: ns == VALIDATE_NS_IPC ? "needs the pod's own IPC namespace"
-								: "needs the pod's own UTS namespace");
+		return policy_error_set(
+		    reterr, "sysctl", name, name_len, 0,
+		    ns == VALIDATE_NS_NET   ? "needs the pod's own network namespace"
+		    : ns == VALIDATE_NS_IPC ? "needs the pod's own IPC namespace"
+					    : "needs the pod's own UTS namespace");
 
 	if (value_len == 0 || value_len > POLICY_SYSCTL_VALUE_MAX)
 		return sysctl_value_error(reterr, name, name_len, value, value_len, 0,
@@ -180,7 +183,8 @@ validate_sysctl(const char *name, size_t name_len, const char *value, size_t val
 	return 0;
 }
 
-/* ---- annotations ------------------------------------------------------------------------------ */
+/* ---- annotations ------------------------------------------------------------------------------
+ */
 
 #define CRISP_ANNOTATION_PREFIX "crisp.io/"
 
@@ -210,9 +214,10 @@ parse_size(const char *v, size_t vlen, uint64_t *ret, struct policy_error *reter
 		const char *suffix;
 		uint64_t mult;
 	} units[] = {
-		{"", 1},           {"k", 1000},    {"M", 1000000},    {"G", 1000000000},
-		{"Ki", 1u << 10},  {"Mi", 1u << 20}, {"Gi", 1u << 30},
+	    {"", 1},          {"k", 1000},      {"M", 1000000},   {"G", 1000000000},
+	    {"Ki", 1u << 10}, {"Mi", 1u << 20}, {"Gi", 1u << 30},
 	};
+
 	uint64_t n = 0;
 	size_t i = 0;
 
@@ -221,11 +226,13 @@ parse_size(const char *v, size_t vlen, uint64_t *ret, struct policy_error *reter
 		    __builtin_add_overflow(n, (uint64_t)(v[i] - '0'), &n))
 			return policy_error_set(reterr, "annotation", v, vlen, i, "size overflows");
 	if (i == 0)
-		return policy_error_set(reterr, "annotation", v, vlen, 0, "size must start with a digit");
+		return policy_error_set(reterr, "annotation", v, vlen, 0,
+					"size must start with a digit");
 	for (size_t u = 0; u < sizeof(units) / sizeof(units[0]); u++) {
 		if (!bytes_eq(v + i, vlen - i, units[u].suffix))
 			continue;
-		if (__builtin_mul_overflow(n, units[u].mult, &n) || n == 0 || n > POLICY_SHM_SIZE_MAX)
+		if (__builtin_mul_overflow(n, units[u].mult, &n) || n == 0 ||
+		    n > POLICY_SHM_SIZE_MAX)
 			return policy_error_set(reterr, "annotation", v, vlen, 0,
 						"size must be 1 byte .. 64 GiB");
 		*ret = n;
@@ -251,8 +258,7 @@ known_annotation(const char *key, size_t klen, const char *v, size_t vlen,
 		a->kind = VALIDATE_ANNOTATION_SHM_SIZE;
 		return parse_size(v, vlen, &a->size, reterr);
 	}
-	return policy_error_set(reterr, "annotation", key, klen, 0,
-				"unknown crisp.io/ annotation");
+	return policy_error_set(reterr, "annotation", key, klen, 0, "unknown crisp.io/ annotation");
 }
 
 int
@@ -360,8 +366,8 @@ validate_seccomp_localhost(const char *path, size_t len, const char *root,
 	size_t rl = strlen(root);
 	while (rl > 1 && root[rl - 1] == '/')
 		rl--;
-	bool under = rl == 1 ? len > 1
-			     : len > rl + 1 && memcmp(path, root, rl) == 0 && path[rl] == '/';
+	bool under =
+	    rl == 1 ? len > 1 : len > rl + 1 && memcmp(path, root, rl) == 0 && path[rl] == '/';
 	if (!under)
 		return policy_error_set(reterr, "seccomp localhost profile", path, len, 0,
 					"must lie beneath the configured profile root");
@@ -378,7 +384,8 @@ validate_env(const char *name, size_t name_len, const char *value, size_t value_
 		return policy_error_set(reterr, "env", name, name_len, 0, "name is empty");
 	for (size_t i = 0; i < name_len; i++) {
 		if (name[i] == '=')
-			return policy_error_set(reterr, "env", name, name_len, i, "name contains '='");
+			return policy_error_set(reterr, "env", name, name_len, i,
+						"name contains '='");
 		if (!is_print(name[i]))
 			return policy_error_set(reterr, "env", name, name_len, i,
 						"name has a non-printable byte");
@@ -396,7 +403,8 @@ validate_env(const char *name, size_t name_len, const char *value, size_t value_
 	return 0;
 }
 
-/* ---- names and IDs ---------------------------------------------------------------------------- */
+/* ---- names and IDs ----------------------------------------------------------------------------
+ */
 
 /* RFC 1123 label rule broken by s[0..len), or NULL. */
 static const char *
@@ -464,7 +472,8 @@ validate_pod_uid(const char *s, size_t len, struct policy_error *reterr)
 						"only [A-Za-z0-9_-] allowed");
 	/* Never an option to a program that gets it as an argument. */
 	if (!is_alnum(s[0]))
-		return policy_error_set(reterr, "pod uid", s, len, 0, "must start with [A-Za-z0-9]");
+		return policy_error_set(reterr, "pod uid", s, len, 0,
+					"must start with [A-Za-z0-9]");
 	return 0;
 }
 
@@ -519,8 +528,9 @@ systemd_parent(const char *s, size_t len, struct policy_error *reterr)
 	size_t sl = sizeof(suffix) - 1;
 
 	if (len > POLICY_SYSTEMD_UNIT_MAX || len <= sl || memcmp(s + len - sl, suffix, sl) != 0)
-		return policy_error_set(reterr, "cgroup parent", s, len, 0,
-					"must be a \"<name>.slice\" of at most 255 bytes (systemd)");
+		return policy_error_set(
+		    reterr, "cgroup parent", s, len, 0,
+		    "must be a \"<name>.slice\" of at most 255 bytes (systemd)");
 	size_t n = len - sl, start = 0;
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && s[i] != '-') {

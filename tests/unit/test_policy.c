@@ -21,7 +21,8 @@
 
 #define B(c) (UINT64_C(1) << (c))
 #define NONE ((const char *const[]){NULL})
-#define L(...) ((const char *const[]){__VA_ARGS__}), ELEMENTSOF(((const char *const[]){__VA_ARGS__}))
+#define L(...)                                                                                     \
+	((const char *const[]){__VA_ARGS__}), ELEMENTSOF(((const char *const[]){__VA_ARGS__}))
 
 static const uint64_t crio_default = B(CAP_CHOWN) | B(CAP_DAC_OVERRIDE) | B(CAP_FSETID) |
 				     B(CAP_FOWNER) | B(CAP_SETGID) | B(CAP_SETUID) |
@@ -66,39 +67,39 @@ test_caps_table(void **state)
 	(void)state;
 	const uint64_t all = CONTAINER_POLICY_CAP_ALL;
 	const struct caps_case cases[] = {
-		{"default root", false, true, NONE, 0, NONE, 0, crio_default},
-		{"add one", false, true, L("NET_ADMIN"), NONE, 0, crio_default | B(CAP_NET_ADMIN)},
-		{"add with prefix, any case", false, true, L("cap_sys_ptrace"), NONE, 0,
-		 crio_default | B(CAP_SYS_PTRACE)},
-		{"drop one", false, true, NONE, 0, L("CHOWN"), crio_default & ~B(CAP_CHOWN)},
-		{"drop ALL", false, true, NONE, 0, L("ALL"), 0},
-		{"drop ALL, add one", false, true, L("NET_BIND_SERVICE"), L("ALL"),
-		 B(CAP_NET_BIND_SERVICE)},
-		{"add ALL", false, true, L("ALL"), NONE, 0, all},
-		{"add ALL, drop one", false, true, L("ALL"), L("SYS_ADMIN"), all & ~B(CAP_SYS_ADMIN)},
-		{"add ALL and drop ALL", false, true, L("ALL"), L("ALL"), 0},
-		{"add ALL, drop ALL, add one", false, true, L("ALL", "KILL"), L("ALL"), B(CAP_KILL)},
-		{"add and drop the same: drop wins", false, true, L("NET_RAW"), L("NET_RAW"),
-		 crio_default},
-		{"drop one not held", false, true, NONE, 0, L("SYS_ADMIN"), crio_default},
-		{"lowercase all", false, true, NONE, 0, L("all"), 0},
-		{"privileged", true, true, NONE, 0, NONE, 0, all},
-		{"privileged ignores drop", true, true, NONE, 0, L("ALL"), all},
-		{"non-root default", false, false, NONE, 0, NONE, 0, crio_default},
-		{"non-root with add", false, false, L("NET_ADMIN"), NONE, 0,
-		 crio_default | B(CAP_NET_ADMIN)},
-		{"privileged non-root", true, false, NONE, 0, NONE, 0, all},
+	    {"default root", false, true, NONE, 0, NONE, 0, crio_default},
+	    {"add one", false, true, L("NET_ADMIN"), NONE, 0, crio_default | B(CAP_NET_ADMIN)},
+	    {"add with prefix, any case", false, true, L("cap_sys_ptrace"), NONE, 0,
+	     crio_default | B(CAP_SYS_PTRACE)},
+	    {"drop one", false, true, NONE, 0, L("CHOWN"), crio_default & ~B(CAP_CHOWN)},
+	    {"drop ALL", false, true, NONE, 0, L("ALL"), 0},
+	    {"drop ALL, add one", false, true, L("NET_BIND_SERVICE"), L("ALL"),
+	     B(CAP_NET_BIND_SERVICE)},
+	    {"add ALL", false, true, L("ALL"), NONE, 0, all},
+	    {"add ALL, drop one", false, true, L("ALL"), L("SYS_ADMIN"), all & ~B(CAP_SYS_ADMIN)},
+	    {"add ALL and drop ALL", false, true, L("ALL"), L("ALL"), 0},
+	    {"add ALL, drop ALL, add one", false, true, L("ALL", "KILL"), L("ALL"), B(CAP_KILL)},
+	    {"add and drop the same: drop wins", false, true, L("NET_RAW"), L("NET_RAW"),
+	     crio_default},
+	    {"drop one not held", false, true, NONE, 0, L("SYS_ADMIN"), crio_default},
+	    {"lowercase all", false, true, NONE, 0, L("all"), 0},
+	    {"privileged", true, true, NONE, 0, NONE, 0, all},
+	    {"privileged ignores drop", true, true, NONE, 0, L("ALL"), all},
+	    {"non-root default", false, false, NONE, 0, NONE, 0, crio_default},
+	    {"non-root with add", false, false, L("NET_ADMIN"), NONE, 0,
+	     crio_default | B(CAP_NET_ADMIN)},
+	    {"privileged non-root", true, false, NONE, 0, NONE, 0, all},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		const struct caps_case *c = &cases[i];
 		struct container_policy_caps_request req = {
-			.privileged = c->privileged,
-			.root = c->root,
-			.defaults = container_policy_default_caps,
-			.add = c->add,
-			.n_add = c->n_add,
-			.drop = c->drop,
-			.n_drop = c->n_drop,
+		    .privileged = c->privileged,
+		    .root = c->root,
+		    .defaults = container_policy_default_caps,
+		    .add = c->add,
+		    .n_add = c->n_add,
+		    .drop = c->drop,
+		    .n_drop = c->n_drop,
 		};
 		struct container_policy_caps got;
 		memset(&got, 0xa5, sizeof(got));
@@ -124,9 +125,9 @@ test_caps_errors(void **state)
 	struct container_policy_caps got = {.bounding = 42};
 	struct policy_error e;
 	struct container_policy_caps_request req = {
-		.root = true,
-		.defaults = container_policy_default_caps,
-		.add = L("NET_ADMIN", "CAP_BOGUS"),
+	    .root = true,
+	    .defaults = container_policy_default_caps,
+	    .add = L("NET_ADMIN", "CAP_BOGUS"),
 	};
 	assert_int_equal(container_policy_caps(&req, &got, &e), -EINVAL);
 	assert_int_equal(got.bounding, 42); /* untouched on failure */
@@ -134,9 +135,9 @@ test_caps_errors(void **state)
 	assert_string_equal(e.message, "add_capabilities \"CAP_BOGUS\": unknown capability");
 
 	struct container_policy_caps_request req2 = {
-		.root = true,
-		.defaults = container_policy_default_caps,
-		.drop = L("CHOWN\n"),
+	    .root = true,
+	    .defaults = container_policy_default_caps,
+	    .drop = L("CHOWN\n"),
 	};
 	assert_int_equal(container_policy_caps(&req2, &got, &e), -EINVAL);
 	assert_string_equal(e.message, "drop_capabilities \"CHOWN\\x0a\": unknown capability");
@@ -163,9 +164,12 @@ test_paths(void **state)
 	size_t n;
 	const char *const *m = container_policy_masked_paths(false, &n);
 	static const char *const want_masked[] = {
-		"/proc/acpi",      "/proc/kcore",     "/proc/keys",        "/proc/latency_stats",
-		"/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-		"/sys/firmware",   "/sys/devices/virtual/powercap", "/proc/interrupts", "/proc/asound",
+	    "/proc/acpi",        "/proc/kcore",
+	    "/proc/keys",        "/proc/latency_stats",
+	    "/proc/timer_list",  "/proc/timer_stats",
+	    "/proc/sched_debug", "/proc/scsi",
+	    "/sys/firmware",     "/sys/devices/virtual/powercap",
+	    "/proc/interrupts",  "/proc/asound",
 	};
 	assert_int_equal(n, ELEMENTSOF(want_masked));
 	for (size_t i = 0; i < ELEMENTSOF(want_masked); i++)
@@ -188,7 +192,8 @@ test_paths(void **state)
 	assert_int_equal(container_policy_thermal_throttle_path(7, buf, sizeof(buf)),
 			 sizeof(want) - 1);
 	assert_string_equal(buf, want);
-	assert_int_equal(container_policy_thermal_throttle_path(7, buf, sizeof(want) - 1), -ENOBUFS);
+	assert_int_equal(container_policy_thermal_throttle_path(7, buf, sizeof(want) - 1),
+			 -ENOBUFS);
 }
 
 static void
@@ -215,9 +220,11 @@ test_devices(void **state)
 	assert_false(d[0].allow);
 	assert_int_equal(d[0].type, 'a');
 	assert_int_equal(d[0].major, -1);
+
 	static const struct {
 		int64_t major, minor;
 	} want[] = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {136, -1}};
+
 	for (size_t i = 0; i < ELEMENTSOF(want); i++) {
 		assert_true(d[i + 1].allow);
 		assert_int_equal(d[i + 1].type, 'c');
@@ -263,15 +270,14 @@ plain_result(const struct seccomp_profile_rule **rules, size_t n, const char *na
 		for (size_t k = 0; k < rules[i]->n_names; k++)
 			if (strcmp(rules[i]->names[k], name) == 0)
 				return rules[i]->action == SECCOMP_PROFILE_ACT_ALLOW
-					       ? 0
-					       : (int)rules[i]->errno_ret;
+					   ? 0
+					   : (int)rules[i]->errno_ret;
 	}
 	return -1;
 }
 
 static size_t
-select_rules(uint64_t caps, enum seccomp_profile_arch arch,
-	     const struct seccomp_profile_rule **out)
+select_rules(uint64_t caps, enum seccomp_profile_arch arch, const struct seccomp_profile_rule **out)
 {
 	size_t n = 0;
 	assert_int_equal(seccomp_profile_select(caps, arch, out, SECCOMP_PROFILE_MAX_RULES, &n), 0);
@@ -287,10 +293,26 @@ test_seccomp_select(void **state)
 	assert_true(n > 50);
 
 	static const char *const blocked[] = {
-		"keyctl", "add_key", "request_key", "io_uring_setup", "io_uring_enter", "bpf",
-		"userfaultfd", "perf_event_open", "kexec_load", "kexec_file_load",
-		"open_by_handle_at", "mount", "fsopen", "fsmount", "move_mount", "open_tree",
-		"setns", "ptrace", "umount2", "pivot_root",
+	    "keyctl",
+	    "add_key",
+	    "request_key",
+	    "io_uring_setup",
+	    "io_uring_enter",
+	    "bpf",
+	    "userfaultfd",
+	    "perf_event_open",
+	    "kexec_load",
+	    "kexec_file_load",
+	    "open_by_handle_at",
+	    "mount",
+	    "fsopen",
+	    "fsmount",
+	    "move_mount",
+	    "open_tree",
+	    "setns",
+	    "ptrace",
+	    "umount2",
+	    "pivot_root",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(blocked); i++)
 		if (plain_result(rules, n, blocked[i]) != EPERM)
@@ -346,16 +368,19 @@ test_seccomp_bounds(void **state)
 				if (caps >> bit & 1)
 					set |= B(tested[bit]);
 			set |= a ? CONTAINER_POLICY_CAP_ALL : 0;
-			assert_int_equal(seccomp_profile_select(set, SECCOMP_PROFILE_ARCH_X86, rules,
-								SECCOMP_PROFILE_MAX_RULES, &n),
+			assert_int_equal(seccomp_profile_select(set, SECCOMP_PROFILE_ARCH_X86,
+								rules, SECCOMP_PROFILE_MAX_RULES,
+								&n),
 					 0);
 			assert_true(n <= SECCOMP_PROFILE_MAX_RULES);
 		}
 	}
 	/* A short buffer reports the size needed. */
-	assert_int_equal(seccomp_profile_select(0, SECCOMP_PROFILE_ARCH_X86, rules, 3, &n), -ENOBUFS);
+	assert_int_equal(seccomp_profile_select(0, SECCOMP_PROFILE_ARCH_X86, rules, 3, &n),
+			 -ENOBUFS);
 	assert_true(n > 3);
-	assert_int_equal(seccomp_profile_select(0, SECCOMP_PROFILE_ARCH_ANY, rules, 3, &n), -EINVAL);
+	assert_int_equal(seccomp_profile_select(0, SECCOMP_PROFILE_ARCH_ANY, rules, 3, &n),
+			 -EINVAL);
 
 	size_t na;
 	const char *const *arches = seccomp_profile_architectures(SECCOMP_PROFILE_ARCH_X86, &na);
@@ -371,7 +396,8 @@ test_seccomp_bounds(void **state)
 #if defined(__x86_64__)
 	assert_int_equal(seccomp_profile_host_arch(), SECCOMP_PROFILE_ARCH_X86);
 #endif
-	assert_string_equal(seccomp_profile_action_name(SECCOMP_PROFILE_ACT_ERRNO), "SCMP_ACT_ERRNO");
+	assert_string_equal(seccomp_profile_action_name(SECCOMP_PROFILE_ACT_ERRNO),
+			    "SCMP_ACT_ERRNO");
 	assert_string_equal(seccomp_profile_op_name(SECCOMP_PROFILE_OP_MASKED_EQ),
 			    "SCMP_CMP_MASKED_EQ");
 	assert_null(seccomp_profile_action_name(SECCOMP_PROFILE_ACT_COUNT));
@@ -389,10 +415,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_set),   cmocka_unit_test(test_caps_table),
-		cmocka_unit_test(test_caps_errors),   cmocka_unit_test(test_paths),
-		cmocka_unit_test(test_no_new_privs),  cmocka_unit_test(test_devices),
-		cmocka_unit_test(test_seccomp_select), cmocka_unit_test(test_seccomp_bounds),
+	    cmocka_unit_test(test_default_set),    cmocka_unit_test(test_caps_table),
+	    cmocka_unit_test(test_caps_errors),    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_no_new_privs),   cmocka_unit_test(test_devices),
+	    cmocka_unit_test(test_seccomp_select), cmocka_unit_test(test_seccomp_bounds),
 	};
 	return cmocka_run_group_tests_name("policy", tests, NULL, NULL);
 }

@@ -41,8 +41,8 @@ constant(void *userdata)
 static struct selinux_mcs *
 new_mcs(unsigned lo, unsigned hi, uint64_t *seed)
 {
-	struct selinux_mcs_options o = {.cat_min = lo, .cat_max = hi, .random = splitmix,
-					.userdata = seed};
+	struct selinux_mcs_options o = {
+	    .cat_min = lo, .cat_max = hi, .random = splitmix, .userdata = seed};
 	struct selinux_mcs *m = NULL;
 	assert_int_equal(selinux_mcs_new(&o, &m), 0);
 	return m;
@@ -54,8 +54,8 @@ test_options(void **state)
 	(void)state;
 	uint64_t seed = 1;
 	struct selinux_mcs *m = NULL;
-	struct selinux_mcs_options o = {.cat_min = 0, .cat_max = 1023, .random = splitmix,
-					.userdata = &seed};
+	struct selinux_mcs_options o = {
+	    .cat_min = 0, .cat_max = 1023, .random = splitmix, .userdata = &seed};
 	assert_int_equal(selinux_mcs_new(&o, &m), 0);
 	assert_int_equal(selinux_mcs_capacity(m), 1024u * 1023u / 2u);
 	assert_int_equal(selinux_mcs_count(m), 0);
@@ -77,7 +77,10 @@ test_unique_over_many_pods(void **state)
 	(void)state;
 	uint64_t seed = 42;
 	struct selinux_mcs *m = new_mcs(0, 1023, &seed);
-	enum { PODS = 20000 };
+
+	enum {
+		PODS = 20000
+	};
 	struct selinux_mcs_pair *pairs = calloc(PODS, sizeof(*pairs));
 	assert_non_null(pairs);
 	uint8_t *seen = calloc(1024 * 1024, 1);
@@ -195,29 +198,31 @@ static void
 test_state_hostile(void **state)
 {
 	(void)state;
+
 	static const struct {
 		const char *text;
 		const char *rule;
 	} cases[] = {
-		{"", "bad header"},
-		{"crisp-mcs 2 0 1023\n", "bad header"},
-		{"crisp-mcs 1 0 1023", "bad header"},
-		{"crisp-mcs 1 00 1023\n", "bad header"},
-		{"crisp-mcs 1 0 1024\n", "bad header"},
-		{"crisp-mcs 1 0 1022\n", "range differs from the configured one"},
-		{"crisp-mcs 1 0 1023\nc1,c2", "bad pair line"},
-		{"crisp-mcs 1 0 1023\nc1,c2\r\n", "bad pair line"},
-		{"crisp-mcs 1 0 1023\nc2,c1\n", "pair outside the range"},
-		{"crisp-mcs 1 0 1023\nc5,c5\n", "pair outside the range"},
-		{"crisp-mcs 1 0 1023\nc1,c1024\n", "bad pair line"},
-		{"crisp-mcs 1 0 1023\nc1,c99999999999\n", "bad pair line"},
-		{"crisp-mcs 1 0 1023\nc01,c2\n", "bad pair line"},
-		{"crisp-mcs 1 0 1023\nc-1,c2\n", "bad pair line"},
-		{"crisp-mcs 1 0 1023\nc1,c2\nc1,c2\n", "pairs not in increasing order"},
-		{"crisp-mcs 1 0 1023\nc1,c3\nc1,c2\n", "pairs not in increasing order"},
-		{"crisp-mcs 1 0 1023\nc1,c2\n\n", "bad pair line"},
-		{"crisp-mcs 1 0 1023\n c1,c2\n", "bad pair line"},
+	    {"", "bad header"},
+	    {"crisp-mcs 2 0 1023\n", "bad header"},
+	    {"crisp-mcs 1 0 1023", "bad header"},
+	    {"crisp-mcs 1 00 1023\n", "bad header"},
+	    {"crisp-mcs 1 0 1024\n", "bad header"},
+	    {"crisp-mcs 1 0 1022\n", "range differs from the configured one"},
+	    {"crisp-mcs 1 0 1023\nc1,c2", "bad pair line"},
+	    {"crisp-mcs 1 0 1023\nc1,c2\r\n", "bad pair line"},
+	    {"crisp-mcs 1 0 1023\nc2,c1\n", "pair outside the range"},
+	    {"crisp-mcs 1 0 1023\nc5,c5\n", "pair outside the range"},
+	    {"crisp-mcs 1 0 1023\nc1,c1024\n", "bad pair line"},
+	    {"crisp-mcs 1 0 1023\nc1,c99999999999\n", "bad pair line"},
+	    {"crisp-mcs 1 0 1023\nc01,c2\n", "bad pair line"},
+	    {"crisp-mcs 1 0 1023\nc-1,c2\n", "bad pair line"},
+	    {"crisp-mcs 1 0 1023\nc1,c2\nc1,c2\n", "pairs not in increasing order"},
+	    {"crisp-mcs 1 0 1023\nc1,c3\nc1,c2\n", "pairs not in increasing order"},
+	    {"crisp-mcs 1 0 1023\nc1,c2\n\n", "bad pair line"},
+	    {"crisp-mcs 1 0 1023\n c1,c2\n", "bad pair line"},
 	};
+
 	uint64_t seed = 3;
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		struct selinux_mcs *m = new_mcs(0, 1023, &seed);
@@ -258,8 +263,8 @@ test_levels_and_labels(void **state)
 	assert_int_equal(selinux_mcs_parse_level("s0:c3,c700", 10, &q, &e), 0);
 	assert_int_equal(q.c1, 3);
 	assert_int_equal(q.c2, 700);
-	static const char *const bad[] = {"s0:c700,c3", "s0:c3,c3", "s1:c1,c2", "s0:c1,c1024",
-					  "s0:c1.c2", "s0",         "s0:c01,c2", "s0:c1,c2 "};
+	static const char *const bad[] = {"s0:c700,c3", "s0:c3,c3", "s1:c1,c2",  "s0:c1,c1024",
+					  "s0:c1.c2",   "s0",       "s0:c01,c2", "s0:c1,c2 "};
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		assert_int_equal(selinux_mcs_parse_level(bad[i], strlen(bad[i]), &q, &e), -EINVAL);
 		assert_string_equal(e.field, "selinux level");
@@ -274,25 +279,27 @@ test_levels_and_labels(void **state)
 
 	/* Containers inherit the pod's pair unless SELinuxOptions say otherwise. */
 	struct selinux_mcs_label_request spc = {.type = "spc_t", .level = "s0-s0:c0.c1023"};
-	assert_int_equal(selinux_mcs_labels(&spc, &p, proc, sizeof(proc), file, sizeof(file), &e), 0);
+	assert_int_equal(selinux_mcs_labels(&spc, &p, proc, sizeof(proc), file, sizeof(file), &e),
+			 0);
 	assert_string_equal(proc, "system_u:system_r:spc_t:s0-s0:c0.c1023");
 	struct selinux_mcs_label_request lvl = {.user = "", .level = "s0:c1,c2"};
-	assert_int_equal(selinux_mcs_labels(&lvl, &p, proc, sizeof(proc), file, sizeof(file), &e), 0);
+	assert_int_equal(selinux_mcs_labels(&lvl, &p, proc, sizeof(proc), file, sizeof(file), &e),
+			 0);
 	assert_string_equal(proc, "system_u:system_r:container_t:s0:c1,c2");
 	assert_string_equal(file, "system_u:object_r:container_file_t:s0:c1,c2");
 
 	static const struct selinux_mcs_label_request hostile[] = {
-		{.type = "container_t:s0"},
-		{.user = "a\nb"},
-		{.role = "system_r:x"},
-		{.level = "s0:c1,c2:x"},
-		{.level = "s0:c9,c2"},
-		{.type = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+	    {.type = "container_t:s0"},
+	    {.user = "a\nb"},
+	    {.role = "system_r:x"},
+	    {.level = "s0:c1,c2:x"},
+	    {.level = "s0:c9,c2"},
+	    {.type = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(hostile); i++)
 		assert_int_equal(
-			selinux_mcs_labels(&hostile[i], &p, proc, sizeof(proc), file, sizeof(file), &e),
-			-EINVAL);
+		    selinux_mcs_labels(&hostile[i], &p, proc, sizeof(proc), file, sizeof(file), &e),
+		    -EINVAL);
 	assert_int_equal(selinux_mcs_labels(&none, &p, proc, 10, file, sizeof(file), &e), -ENOBUFS);
 }
 
@@ -300,9 +307,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_options),         cmocka_unit_test(test_unique_over_many_pods),
-		cmocka_unit_test(test_exhaustion),      cmocka_unit_test(test_state_roundtrip),
-		cmocka_unit_test(test_state_hostile),   cmocka_unit_test(test_levels_and_labels),
+	    cmocka_unit_test(test_options),       cmocka_unit_test(test_unique_over_many_pods),
+	    cmocka_unit_test(test_exhaustion),    cmocka_unit_test(test_state_roundtrip),
+	    cmocka_unit_test(test_state_hostile), cmocka_unit_test(test_levels_and_labels),
 	};
 	return cmocka_run_group_tests_name("policy_mcs", tests, NULL, NULL);
 }

@@ -36,8 +36,8 @@
 #include "policy/container_policy.h"
 #include "policy/seccomp_profile.h"
 
-#define B(c)  (UINT64_C(1) << (c))
-#define AF_ALG_ 38
+#define B(c)      (UINT64_C(1) << (c))
+#define AF_ALG_   38
 #define AF_VSOCK_ 40
 
 static const char *arg0;
@@ -49,10 +49,11 @@ arch_token(const char *name)
 		const char *name;
 		uint32_t token;
 	} map[] = {
-		{"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64}, {"SCMP_ARCH_X86", SCMP_ARCH_X86},
-		{"SCMP_ARCH_X32", SCMP_ARCH_X32},       {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
-		{"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
+	    {"SCMP_ARCH_X86_64", SCMP_ARCH_X86_64}, {"SCMP_ARCH_X86", SCMP_ARCH_X86},
+	    {"SCMP_ARCH_X32", SCMP_ARCH_X32},       {"SCMP_ARCH_AARCH64", SCMP_ARCH_AARCH64},
+	    {"SCMP_ARCH_ARM", SCMP_ARCH_ARM},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(map); i++)
 		if (strcmp(map[i].name, name) == 0)
 			return map[i].token;
@@ -87,19 +88,21 @@ build_filter(uint64_t caps, char *why, size_t whysz)
 		const struct seccomp_profile_rule *rule = rules[i];
 		struct scmp_arg_cmp cmp[6];
 		for (size_t k = 0; k < rule->n_args; k++)
-			cmp[k] = (struct scmp_arg_cmp){rule->args[k].index, SCMP_CMP_MASKED_EQ,
-						       rule->args[k].value, rule->args[k].value_two};
+			cmp[k] =
+			    (struct scmp_arg_cmp){rule->args[k].index, SCMP_CMP_MASKED_EQ,
+						  rule->args[k].value, rule->args[k].value_two};
 		uint32_t act = rule->action == SECCOMP_PROFILE_ACT_ALLOW
-				       ? SCMP_ACT_ALLOW
-				       : SCMP_ACT_ERRNO(rule->errno_ret);
+				   ? SCMP_ACT_ALLOW
+				   : SCMP_ACT_ERRNO(rule->errno_ret);
 		for (size_t k = 0; k < rule->n_names; k++) {
 			int nr = seccomp_syscall_resolve_name(rule->names[k]);
 			if (nr == __NR_SCMP_ERROR)
 				continue; /* runc skips names this libseccomp does not know */
 			int r = seccomp_rule_add_array(ctx, act, nr, (unsigned)rule->n_args, cmp);
 			if (r < 0) {
-				snprintf(why, whysz, "rule %zu (%s, group %s): %s", i, rule->names[k],
-					 seccomp_table_groups[rule->group].name, strerror(-r));
+				snprintf(why, whysz, "rule %zu (%s, group %s): %s", i,
+					 rule->names[k], seccomp_table_groups[rule->group].name,
+					 strerror(-r));
 				goto fail;
 			}
 		}
@@ -122,13 +125,15 @@ test_names_known(void **state)
 			bool known = false;
 			if (r->arch != SECCOMP_PROFILE_ARCH_ARM)
 				for (size_t a = 0; a < ELEMENTSOF(x86); a++)
-					known |= seccomp_syscall_resolve_name_arch(x86[a], r->names[k]) >= 0;
+					known |= seccomp_syscall_resolve_name_arch(
+						     x86[a], r->names[k]) >= 0;
 			if (r->arch != SECCOMP_PROFILE_ARCH_X86)
 				for (size_t a = 0; a < ELEMENTSOF(arm); a++)
-					known |= seccomp_syscall_resolve_name_arch(arm[a], r->names[k]) >= 0;
+					known |= seccomp_syscall_resolve_name_arch(
+						     arm[a], r->names[k]) >= 0;
 			if (!known)
-				fail_msg("%s (group %s) exists on none of its architectures", r->names[k],
-					 seccomp_table_groups[r->group].name);
+				fail_msg("%s (group %s) exists on none of its architectures",
+					 r->names[k], seccomp_table_groups[r->group].name);
 		}
 	}
 }
@@ -186,6 +191,7 @@ int80(long nr, long a, long b, long c)
 			 : "memory", "r8", "r9", "r10", "r11");
 	return ret;
 }
+
 /* Whether this kernel runs i386 code: int $0x80 raises SIGSEGV where IA32 emulation is off
  * (CONFIG_IA32_EMULATION=n or ia32_emulation=0), so try it in a throwaway child. */
 static bool
@@ -200,6 +206,7 @@ have_ia32(void)
 	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
 	       WEXITSTATUS(status) == 0;
 }
+
 static bool ia32;
 #define I386_GETPID     20
 #define I386_SOCKETCALL 102
@@ -207,7 +214,9 @@ static bool ia32;
 #define X32_BIT         0x40000000L
 #endif
 
-enum { MAX_PROBES = 64 };
+enum {
+	MAX_PROBES = 64
+};
 
 /* Runs in the child after the filter is loaded; fills p and returns the count. Every call
  * that the filter would wrongly allow is arranged to fail harmlessly in the kernel (missing
@@ -250,8 +259,8 @@ run_probes(struct probe *p)
 #if defined(__x86_64__)
 	static long *args;
 	if (!args) {
-		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
-			       -1, 0);
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 		args = m == MAP_FAILED ? NULL : m;
 	}
 	int *a32 = (int *)args; /* i386 socketcall reads 32-bit ints */
@@ -358,14 +367,29 @@ test_default_profile_in_child(void **state)
 	struct probe p[MAX_PROBES];
 	size_t n = probe_under_filter(container_policy_default_caps, p);
 	static const char *const eperm[] = {
-		"socket(AF_ALG_", "socket(AF_VSOCK_", "syscall(SYS_socket, (1L",
-		"socketpair(AF_ALG_", "syscall(SYS_keyctl", "syscall(SYS_add_key",
-		"syscall(SYS_request_key", "syscall(SYS_unshare, 0x10000000",
-		"syscall(SYS_unshare, 0x20000", "syscall(SYS_clone,", "syscall(SYS_mount",
-		"syscall(SYS_umount2", "syscall(SYS_fsopen", "syscall(SYS_open_tree",
-		"syscall(SYS_move_mount", "syscall(SYS_bpf", "syscall(SYS_io_uring_setup",
-		"syscall(SYS_ptrace", "syscall(SYS_userfaultfd", "syscall(SYS_perf_event_open",
-		"syscall(SYS_open_by_handle_at", "syscall(SYS_kexec_load", "syscall(SYS_setns",
+	    "socket(AF_ALG_",
+	    "socket(AF_VSOCK_",
+	    "syscall(SYS_socket, (1L",
+	    "socketpair(AF_ALG_",
+	    "syscall(SYS_keyctl",
+	    "syscall(SYS_add_key",
+	    "syscall(SYS_request_key",
+	    "syscall(SYS_unshare, 0x10000000",
+	    "syscall(SYS_unshare, 0x20000",
+	    "syscall(SYS_clone,",
+	    "syscall(SYS_mount",
+	    "syscall(SYS_umount2",
+	    "syscall(SYS_fsopen",
+	    "syscall(SYS_open_tree",
+	    "syscall(SYS_move_mount",
+	    "syscall(SYS_bpf",
+	    "syscall(SYS_io_uring_setup",
+	    "syscall(SYS_ptrace",
+	    "syscall(SYS_userfaultfd",
+	    "syscall(SYS_perf_event_open",
+	    "syscall(SYS_open_by_handle_at",
+	    "syscall(SYS_kexec_load",
+	    "syscall(SYS_setns",
 	};
 	for (size_t i = 0; i < ELEMENTSOF(eperm); i++)
 		assert_errno(find(p, n, eperm[i]), EPERM);
@@ -400,9 +424,8 @@ test_capabilities_open_groups(void **state)
 	if (seccomp_profile_host_arch() == SECCOMP_PROFILE_ARCH_COUNT)
 		skip();
 	struct probe p[MAX_PROBES];
-	size_t n = probe_under_filter(container_policy_default_caps | B(CAP_SYS_PTRACE) |
-					      B(CAP_SYS_ADMIN),
-				      p);
+	size_t n = probe_under_filter(
+	    container_policy_default_caps | B(CAP_SYS_PTRACE) | B(CAP_SYS_ADMIN), p);
 	/* Allowed by the filter now: the kernel's own answer comes back instead of EPERM. */
 	assert_errno(find(p, n, "syscall(SYS_ptrace"), ESRCH);
 	assert_errno(find(p, n, "syscall(SYS_mount"), ENOENT);
@@ -437,7 +460,8 @@ rule_json(const struct seccomp_profile_rule *r)
 			json_object_set_new(a, "value", json_integer((json_int_t)r->args[k].value));
 			json_object_set_new(a, "valueTwo",
 					    json_integer((json_int_t)r->args[k].value_two));
-			json_object_set_new(a, "op", json_string(seccomp_profile_op_name(r->args[k].op)));
+			json_object_set_new(a, "op",
+					    json_string(seccomp_profile_op_name(r->args[k].op)));
 			json_array_append_new(args, a);
 		}
 		json_object_set_new(o, "args", args);
@@ -493,11 +517,11 @@ main(int argc, char **argv)
 	ia32 = have_ia32();
 #endif
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names_known),
-		cmocka_unit_test(test_every_selection_loads),
-		cmocka_unit_test(test_default_profile_in_child),
-		cmocka_unit_test(test_capabilities_open_groups),
-		cmocka_unit_test(test_json_matches_table),
+	    cmocka_unit_test(test_names_known),
+	    cmocka_unit_test(test_every_selection_loads),
+	    cmocka_unit_test(test_default_profile_in_child),
+	    cmocka_unit_test(test_capabilities_open_groups),
+	    cmocka_unit_test(test_json_matches_table),
 	};
 	return cmocka_run_group_tests_name("policy_seccomp", tests, NULL, NULL);
 }
