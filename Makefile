@@ -87,7 +87,7 @@ FUZZ_TARGETS :=
 EXTRA_LIBS :=
 -include $(wildcard mk/*.mk)
 
-.PHONY: all deps run check unit fuzz-replay integration interop bench install clean lint \
+.PHONY: all deps run check unit fuzz-replay integration interop bench install install-cni clean lint \
 	format format-check check-deps policy-dump fuzz fuzz-run
 .DEFAULT_GOAL := all
 .SECONDARY:
@@ -204,9 +204,22 @@ bench: all
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_pods.py
 
 # ---- install ------------------------------------------------------------------------------------
-install: all
+CNI_CONF_DIR ?= /etc/cni/net.d
+install: all install-cni
 	install -D -m 0755 $(CRISPD) $(DESTDIR)$(BINDIR)/crispd
 	@for h in $(HELPERS); do install -D -m 0755 $$h $(DESTDIR)$(LIBEXECDIR)/$$(basename $$h); done
+
+# The default pod network (bridge crisp0, host-local 10.88.0.0/16, portmap, loopback), only
+# where no CNI configuration exists yet: an admin's network is never replaced.
+install-cni:
+	@found=; for f in $(DESTDIR)$(CNI_CONF_DIR)/*.conf $(DESTDIR)$(CNI_CONF_DIR)/*.conflist \
+		$(DESTDIR)$(CNI_CONF_DIR)/*.json; do [ -e "$$f" ] && found=1; done; \
+	if [ -n "$$found" ]; then \
+		echo "install-cni: $(CNI_CONF_DIR) already has a network configuration; left alone"; \
+	else \
+		install -D -m 0644 contrib/cni/10-crisp.conflist \
+			$(DESTDIR)$(CNI_CONF_DIR)/10-crisp.conflist; \
+	fi
 
 clean:
 	rm -rf $(BUILD_ROOT)

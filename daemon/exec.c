@@ -91,7 +91,8 @@ spawn_child(const struct exec_opts *o, int in_r, int out_w, int err_w, pid_t *re
 static void
 kill_and_reap(pid_t pid, int pidfd, int *status)
 {
-	(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
+		(void)kill(pid, SIGKILL); /* still our unreaped child: the pid cannot be reused */
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
 }
@@ -135,11 +136,43 @@ pump(const struct exec_opts *o, int fds[3], int pidfd, struct sink *out, struct 
 	}
 }
 
+/* Run with stdio on /dev/null and a file; wait for the exit only. */
+static int
+run_to_file(const struct exec_opts *o, struct exec_result *ret)
+{
+	cleanup_close int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	cleanup_close int out =
+	    open(o->stdio_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (in < 0 || out < 0)
+		return -errno;
+	pid_t pid;
+	int r = spawn_child(o, in, out, out, &pid);
+	if (r < 0)
+		return r;
+	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	struct pollfd p = {pidfd, POLLIN, 0};
+	int status = 0;
+	if (pidfd < 0 || poll(&p, 1, (int)o->timeout_ms) <= 0) {
+		r = -ETIMEDOUT;
+		kill_and_reap(pid, pidfd, &status);
+	} else {
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	ret->exited = WIFEXITED(status);
+	ret->status = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
+	ret->out = calloc(1, 1);
+	ret->err = calloc(1, 1);
+	return r;
+}
+
 int
 exec_run(const struct exec_opts *o, struct exec_result *ret)
 {
-	int in[2], outp[2], errp[2];
 	*ret = (struct exec_result){0};
+	if (o->stdio_file)
+		return run_to_file(o, ret);
+	int in[2], outp[2], errp[2];
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(outp, O_CLOEXEC) < 0) {

@@ -18,6 +18,10 @@ struct exec_opts {
 	size_t stdout_max; /* bytes kept; more makes the run fail with -EMSGSIZE */
 	size_t stderr_max; /* bytes kept; the rest is dropped (not an error) */
 	unsigned timeout_ms;
+	/* Non-NULL: stdin is /dev/null and stdout+stderr go to this file (created 0600, or
+	 * appended), and nothing is captured. For programs that leave a process behind holding
+	 * their stdio (`runc run --detach`), where waiting for pipe EOF would never end. */
+	const char *stdio_file;
 };
 
 struct exec_result {

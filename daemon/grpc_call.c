@@ -13,6 +13,7 @@
 
 #include "daemon/grpc_internal.h"
 #include "daemon/log.h"
+#include "parsers/base/budget.h"
 #include "parsers/base/limits.h"
 
 uint64_t
@@ -95,34 +96,6 @@ calls_drain_completed(struct grpc_server *s)
 	}
 }
 
-/* ---- decoding with a byte budget ----------------------------------------------------- */
-
-static void *
-budget_alloc(void *data, size_t size)
-{
-	struct budget *b = data;
-	size_t total;
-	if (__builtin_add_overflow(size, sizeof(size_t) * 2, &total) || total > b->left)
-		return NULL;
-	size_t *p = malloc(total);
-	if (!p)
-		return NULL;
-	b->left -= total;
-	p[0] = total;
-	return p + 2; /* keep 16-byte alignment */
-}
-
-static void
-budget_free(void *data, void *ptr)
-{
-	struct budget *b = data;
-	if (!ptr)
-		return;
-	size_t *p = (size_t *)ptr - 2;
-	b->left += p[0];
-	free(p);
-}
-
 /* ---- running a call on a worker ------------------------------------------------------ */
 
 static void
@@ -150,10 +123,10 @@ call_run(struct grpc_call *call)
 		call_finish(call, GRPC_STATUS_CANCELLED);
 		return;
 	}
-	struct budget b = {.a = {budget_alloc, budget_free, NULL}, .left = GRPC_MAX_UNPACK_BYTES};
-	b.a.allocator_data = &b;
+	struct budget b = {.left = GRPC_MAX_UNPACK_BYTES};
+	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
 	ProtobufCMessage *req =
-	    protobuf_c_message_unpack(call->m->desc->input, &b.a, call->req_msg_len, call->req_msg);
+	    protobuf_c_message_unpack(call->m->desc->input, &a, call->req_msg_len, call->req_msg);
 	if (!req) {
 		grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
 				 "cannot decode the %s request: malformed protobuf or over the "
@@ -163,7 +136,7 @@ call_run(struct grpc_call *call)
 		return;
 	}
 	int status = call->m->fn(call, req, call->srv->userdata);
-	protobuf_c_message_free_unpacked(req, &b.a);
+	protobuf_c_message_free_unpacked(req, &a);
 	if (status < 0 || status >= GRPC_STATUS_COUNT)
 		status = GRPC_STATUS_INTERNAL;
 	call_finish(call, status);

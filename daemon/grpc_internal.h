@@ -43,12 +43,6 @@ struct conn {
 	int dead;
 };
 
-/* Budgeted allocator for decoding one request (GRPC_MAX_UNPACK_BYTES). */
-struct budget {
-	ProtobufCAllocator a;
-	size_t left;
-};
-
 struct grpc_call {
 	atomic_int refs;
 	struct grpc_server *srv;

@@ -95,18 +95,6 @@ unlist(struct pods *p, struct pod *pod)
 	pthread_mutex_unlock(&p->mu);
 }
 
-static void
-set_modes(struct pod *pod)
-{
-	const Runtime__V1__PodSandboxConfig *c = pod->config;
-	const Runtime__V1__NamespaceOption *o = c->linux && c->linux->security_context
-						    ? c->linux->security_context->namespace_options
-						    : NULL;
-	pod->host_net = o && o->network == RUNTIME__V1__NAMESPACE_MODE__NODE;
-	pod->host_ipc = o && o->ipc == RUNTIME__V1__NAMESPACE_MODE__NODE;
-	pod->pid_mode = o ? (int)o->pid : RUNTIME__V1__NAMESPACE_MODE__CONTAINER;
-}
-
 static int
 run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 {
@@ -123,7 +111,7 @@ run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 	}
 	pod->created_at = now_unix_ns();
-	set_modes(pod);
+	pod_set_modes(pod);
 	char dup[65];
 	pthread_mutex_lock(&pod->mu); /* held across reserve: others wait until it exists */
 	int r = reserve(cr->pods, pod, dup);

@@ -12,6 +12,7 @@
 
 #include "daemon/cni.h"
 #include "daemon/crisp.h"
+#include "daemon/infra.h"
 #include "daemon/log.h"
 #include "daemon/pod_files.h"
 #include "daemon/pod_ns.h"
@@ -178,6 +179,8 @@ run_steps(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err
 	r = make_namespaces(cfg, pod, err, errsz);
 	if (r == 0 && !pod->host_net)
 		r = network_up(cr, cfg, p, pod, err, errsz);
+	if (r == 0 && pod->pid_mode == RUNTIME__V1__NAMESPACE_MODE__POD)
+		r = infra_start(cr, cfg, pod, err, errsz);
 	if (r < 0)
 		return r;
 	char host[256] = "";
@@ -221,13 +224,14 @@ int
 pod_stop(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 {
 	int r = 0;
-	if (pod->network_up) {
-		const struct config *cfg = crisp_config_lock(cr);
+	const struct config *cfg = crisp_config_lock(cr);
+	if (pod->infra_pid > 0)
+		r = infra_stop(cr, cfg, pod, err, errsz);
+	if (r == 0 && pod->network_up)
 		r = network_down(cr, cfg, pod, err, errsz);
-		crisp_config_unlock(cr);
-		if (r < 0)
-			return r;
-	}
+	crisp_config_unlock(cr);
+	if (r < 0)
+		return r;
 	pod->state = POD_STOPPED;
 	r = pod_save(cr->pods, pod);
 	if (r < 0)
@@ -241,10 +245,16 @@ pod_teardown(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 	int first = 0;
 	char e[512] = "";
 	const struct config *cfg = crisp_config_lock(cr);
+	int r = 0;
+	if (pod->pid_mode == RUNTIME__V1__NAMESPACE_MODE__POD && pod->run_dir &&
+	    (r = infra_stop(cr, cfg, pod, e, sizeof(e))) < 0) {
+		first = r;
+		snprintf(err, errsz, "%s", e);
+	}
 	/* DEL even after a failed or partial ADD: plugins release what they did allocate. */
-	int r = network_down(cr, cfg, pod, e, sizeof(e));
+	r = network_down(cr, cfg, pod, e, sizeof(e));
 	crisp_config_unlock(cr);
-	if (r < 0) {
+	if (r < 0 && !first) {
 		first = r;
 		snprintf(err, errsz, "%s", e);
 	}

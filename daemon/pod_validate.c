@@ -130,11 +130,8 @@ check_namespaces(const Runtime__V1__PodSandboxConfig *c, char *err, size_t errsz
 		snprintf(err, errsz, "namespace_options.pid: unknown mode %d", (int)o->pid);
 		return -EINVAL;
 	}
-	if (o->pid == RUNTIME__V1__NAMESPACE_MODE__POD) {
-		/* FIXME(#5): the crisp-pause infra process for a pod-wide PID namespace. */
-		snprintf(err, errsz,
-			 "namespace_options.pid: POD (shareProcessNamespace) is not supported by "
-			 "crisp yet");
+	if (o->pid == RUNTIME__V1__NAMESPACE_MODE__TARGET && !o->target_id[0]) {
+		snprintf(err, errsz, "namespace_options.pid: TARGET needs target_id");
 		return -EINVAL;
 	}
 	return 0;

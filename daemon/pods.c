@@ -89,6 +89,18 @@ pods_get(struct pods *p, const char *id)
 	return found;
 }
 
+void
+pod_set_modes(struct pod *pod)
+{
+	const Runtime__V1__PodSandboxConfig *c = pod->config;
+	const Runtime__V1__NamespaceOption *o = c->linux && c->linux->security_context
+						    ? c->linux->security_context->namespace_options
+						    : NULL;
+	pod->host_net = o && o->network == RUNTIME__V1__NAMESPACE_MODE__NODE;
+	pod->host_ipc = o && o->ipc == RUNTIME__V1__NAMESPACE_MODE__NODE;
+	pod->pid_mode = o ? (int)o->pid : RUNTIME__V1__NAMESPACE_MODE__CONTAINER;
+}
+
 /* ---- records ------------------------------------------------------------------------- */
 
 static char *
@@ -121,6 +133,7 @@ pod_save(struct pods *p, struct pod *pod)
 	rec.network_up = pod->network_up;
 	rec.run_dir = str_or_empty(pod->run_dir);
 	rec.shm_path = str_or_empty(pod->shm_path);
+	rec.infra_pid = pod->infra_pid;
 	size_t len = protobuf_c_message_get_packed_size(&rec.base);
 	cleanup_free uint8_t *buf = malloc(len ? len : 1);
 	if (!buf)
@@ -185,6 +198,8 @@ pod_from_record(Crisp__State__PodRecord *rec)
 	pod->network_up = rec->network_up;
 	pod->run_dir = dup_nonempty(rec->run_dir);
 	pod->shm_path = dup_nonempty(rec->shm_path);
+	pod->infra_pid = rec->infra_pid;
+	pod_set_modes(pod);
 	pod->ips = calloc(rec->n_ips + 1, sizeof(char *));
 	for (size_t i = 0; pod->ips && i < rec->n_ips; i++)
 		pod->ips[pod->n_ips++] = strdup(rec->ips[i]);

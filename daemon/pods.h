@@ -30,7 +30,8 @@ struct pod {
 	enum pod_state state;
 	int64_t created_at; /* unix ns */
 	int host_net, host_ipc, pid_mode;
-	char *ns_dir; /* <runroot>/ns/<id> */
+	int infra_pid; /* crisp-pause, when pid_mode is POD */
+	char *ns_dir;  /* <runroot>/ns/<id> */
 	char *netns_path, *ipcns_path, *utsns_path;
 	char *run_dir; /* <runroot>/pods/<id> */
 	char *shm_path;
@@ -39,7 +40,7 @@ struct pod {
 	size_t n_ips;
 	int network_up;
 	int network_released; /* a DEL succeeded since the last ADD: no need to repeat it */
-	int removed; /* gone from the table; a waiter that got the pointer must give up */
+	int removed;          /* gone from the table; a waiter that got the pointer must give up */
 };
 
 struct pods {
@@ -67,6 +68,8 @@ int pod_save(struct pods *p, struct pod *pod);
 int pod_delete_record(struct pods *p, const char *id);
 struct pod *pod_new(void);
 struct pod *pod_free(struct pod *pod);
+/* Host network/IPC and the PID mode, from pod->config. */
+void pod_set_modes(struct pod *pod);
 
 /* Lifecycle steps (pod_run.c). Callers hold pod->mu. */
 int pod_run(struct crisp *cr, struct pod *pod, char *err, size_t errsz);

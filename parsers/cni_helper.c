@@ -8,6 +8,7 @@
 
 #include "helper.pb-c.h"
 #include "helper_policies.h"
+#include "parsers/base/budget.h"
 #include "parsers/base/macro.h"
 #include "parsers/cni.h"
 #include "sandbox/helper_enter.h"
@@ -96,7 +97,11 @@ main(void)
 	size_t len = 0;
 	if (sandbox_helper_recv(POLICY_CNI->request_max, &buf, &len) < 0)
 		sandbox_helper_fail(HELPER_EXIT_RECV, "no valid request frame");
-	Crisp__Helper__HelperRequest *req = crisp__helper__helper_request__unpack(NULL, len, buf);
+	/* The request holds one document of at most request_max bytes: a small multiple of
+	 * that bounds what decoding may allocate. */
+	struct budget b = {.left = 4 * POLICY_CNI->request_max};
+	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
+	Crisp__Helper__HelperRequest *req = crisp__helper__helper_request__unpack(&a, len, buf);
 	if (!req || req->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
 	    req->request_id == 0)
 		sandbox_helper_fail(HELPER_EXIT_DECODE, "bad request envelope");

@@ -179,9 +179,9 @@ def test_unknown_and_unimplemented_methods(crispd, cri):
         raw_call(crispd, "/other.Service/Version", b"")
     assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
     with pytest.raises(grpc.RpcError) as e:
-        raw_call(crispd, RS + "ListPodSandbox", b"")
+        raw_call(crispd, RS + "CheckpointContainer", b"")
     assert e.value.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert "ListPodSandbox is not implemented" in e.value.details()
+    assert "CheckpointContainer is not implemented" in e.value.details()
     assert_alive(cri, crispd)
 
 

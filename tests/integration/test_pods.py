@@ -57,7 +57,10 @@ class Env:
             json.dump(conf, f)
 
     def config_text(self):
-        return "[cni]\nconf_dir = %s\nbin_dirs = /usr/lib/cni,%s\n" % (self.net_d, self.bin_dir)
+        # A second handler whose runtime binary is missing, to fail late in RunPodSandbox.
+        return ("[cni]\nconf_dir = %s\nbin_dirs = /usr/lib/cni,%s\n"
+                "[runtime.broken]\npath = /nonexistent/runc\nroot = /run/crisp/broken\n"
+                % (self.net_d, self.bin_dir))
 
     def start(self):
         if self.d is None:
@@ -75,9 +78,10 @@ class Env:
         return self.start()
 
     def pod_config(self, name="p1", host_net=False, sysctls=None, ports=(), labels=None,
-                   hostname=None, dns=None, attempt=0):
+                   hostname=None, dns=None, attempt=0, pid_pod=False):
         pb = self.pb
-        ns = pb.NamespaceOption(network=pb.NODE if host_net else pb.POD, pid=pb.CONTAINER)
+        ns = pb.NamespaceOption(network=pb.NODE if host_net else pb.POD,
+                                pid=pb.POD if pid_pod else pb.CONTAINER)
         return pb.PodSandboxConfig(
             metadata=pb.PodSandboxMetadata(name=name, namespace="default",
                                            uid="uid-" + name, attempt=attempt),
@@ -130,9 +134,14 @@ class Env:
         recs = sorted(os.listdir(os.path.join(self.d.tmp, "root", "pods")))
         nat = subprocess.run(["iptables", "-t", "nat", "-S"], capture_output=True,
                              text=True).stdout
+        cgroups = sorted(os.listdir("/sys/fs/cgroup/pids/crisp")) \
+            if os.path.isdir("/sys/fs/cgroup/pids/crisp") else []
+        cgroups = [c for c in cgroups if c.startswith("crisp-")]
+        runc = subprocess.run(["runc", "--root", "/run/crisp/runc", "list", "-q"],
+                              capture_output=True, text=True).stdout.split()
         chains = sorted(re.findall(r"^-N (CNI-(?!HOSTPORT)[\w-]+)", nat, re.M))
         return {"mounts": mounts, "links": links, "ips": ips, "dirs": dirs, "records": recs,
-                "chains": chains}
+                "chains": chains, "cgroups": cgroups, "runc": runc}
 
     def close(self):
         try:
@@ -387,8 +396,40 @@ def failing_conf(env, kind):
     return base
 
 
+def pid_of_infra(pod_id):
+    out = subprocess.run(["runc", "--root", "/run/crisp/runc", "state", pod_id],
+                         capture_output=True, text=True)
+    return json.loads(out.stdout)["pid"] if out.returncode == 0 else None
+
+
+def test_shared_pid_namespace_infra(env):
+    """pid POD: crisp-pause runs (our own static binary, no image) in the pod's namespaces."""
+    before = env.snapshot()
+    pid = env.run(env.pod_config("shared", pid_pod=True))
+    assert env.status(pid).status.linux.namespaces.options.pid == env.pb.POD
+    info = env.info(pid)
+    infra = pid_of_infra(pid)
+    assert infra
+    with open("/proc/%d/cmdline" % infra) as f:
+        assert f.read().split("\0")[0] == "/pause"
+    # Same network namespace as the pin, its own PID namespace, no privileges.
+    assert os.stat("/proc/%d/ns/net" % infra).st_ino == os.stat(info["netns"]).st_ino
+    assert os.stat("/proc/%d/ns/pid" % infra).st_ino != os.stat("/proc/self/ns/pid").st_ino
+    with open("/proc/%d/status" % infra) as f:
+        status = f.read()
+    assert re.search(r"^CapEff:\s+0+$", status, re.M)
+    assert re.search(r"^NoNewPrivs:\s+1$", status, re.M)
+    assert re.search(r"^Uid:\s+65534", status, re.M)
+    env.stop(pid)
+    assert pid_of_infra(pid) is None
+    env.remove(pid)
+    after = env.snapshot()
+    assert after["runc"] == before["runc"] and after["cgroups"] == before["cgroups"]
+
+
 @pytest.mark.parametrize("step", ["second-plugin", "missing-plugin", "bad-json",
-                                  "no-config", "sysctl-write", "ipam-exhausted"])
+                                  "no-config", "sysctl-write", "ipam-exhausted",
+                                  "runtime-missing"])
 def test_leak_check_after_failure(env, step):
     if step in ("second-plugin", "missing-plugin"):
         env.write_conf(failing_conf(env, step))
@@ -410,12 +451,17 @@ def test_leak_check_after_failure(env, step):
     before = env.snapshot()
     sysctls = {"net.ipv4.ip_forward": "not-a-number"} if step == "sysctl-write" else {}
     with pytest.raises(grpc.RpcError) as e:
-        env.run(env.pod_config("fail", sysctls=sysctls))
+        if step == "runtime-missing":
+            # Fails at the last step (the infra process), after namespaces and CNI ADD.
+            env.run(env.pod_config("fail", pid_pod=True), handler="broken")
+        else:
+            env.run(env.pod_config("fail", sysctls=sysctls))
     assert e.value.code() == grpc.StatusCode.UNKNOWN
     details = e.value.details()
     expect = {"second-plugin": "tuning", "missing-plugin": "nosuchplugin",
               "bad-json": "duplicate", "no-config": "no CNI network configuration",
-              "sysctl-write": "net.ipv4.ip_forward", "ipam-exhausted": "no IP addresses"}[step]
+              "sysctl-write": "net.ipv4.ip_forward", "ipam-exhausted": "no IP addresses",
+              "runtime-missing": "/nonexistent/runc"}[step]
     assert expect in details, details
     assert env.snapshot() == before
     assert all(p.metadata.name != "fail" for p in env.list())

@@ -426,7 +426,7 @@ func runChecks(socket string, timeout time.Duration) (map[string]check, string) 
 	// Unknown method, and a known-but-not-yet-implemented one: both UNIMPLEMENTED.
 	for name, method := range map[string]string{
 		"unknown_method":    "NoSuchMethod",
-		"unimplemented_rpc": "ListPodSandbox",
+		"unimplemented_rpc": "CheckpointContainer",
 	} {
 		_, err := call(method, nil, timeout)
 		if st, _ := status.FromError(err); err != nil && st.Code() == codes.Unimplemented {
