@@ -121,12 +121,12 @@
 /* Annotation key (a Kubernetes qualified name: 253-byte DNS prefix, '/', 63-byte name) and
  * value; the total matches the Kubernetes API's limit on all annotations of an object. */
 #define POLICY_ANNOTATION_KEY_MAX   317u
-#define POLICY_ANNOTATION_VALUE_MAX (256u * 1024u)
+#define POLICY_ANNOTATION_VALUE_MAX 262144u /* 256 KiB */
 /* Paths from requests (mount destinations, seccomp Localhost files): PATH_MAX. */
 #define POLICY_PATH_MAX 4096u
 /* One environment entry "NAME=value" plus its NUL must fit the kernel's MAX_ARG_STRLEN
  * (32 pages), or execve fails with E2BIG inside the container. */
-#define POLICY_ENV_ENTRY_MAX (32u * 4096u)
+#define POLICY_ENV_ENTRY_MAX 131072u /* 128 KiB */
 /* Names: RFC 1123 label and subdomain; pod UIDs; cgroup parents. */
 #define POLICY_DNS_LABEL_MAX     63u
 #define POLICY_DNS_SUBDOMAIN_MAX 253u
@@ -138,7 +138,7 @@
 #define POLICY_MCS_CATEGORIES 1024u
 #define POLICY_SELINUX_LABEL_MAX 256u
 /* SELinux: serialised MCS allocator state (one "cNNNN,cNNNN\n" line per pod). */
-#define POLICY_MCS_STATE_MAX (8u * 1024u * 1024u)
+#define POLICY_MCS_STATE_MAX 8388608u /* 8 MiB */
 /* Requested devices per container (CRI Device entries). */
 #define POLICY_MAX_DEVICES 256u
 /* /dev/shm size annotation: at most 64 GiB. */
