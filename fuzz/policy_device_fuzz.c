@@ -23,8 +23,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct container_policy_device_rule d;
 	struct policy_error e;
 	policy_fuzz_poison(&e);
-	int r = container_policy_device_rule((char)data[0], major, minor, (const char *)data + 9,
-					     size - 9, &d, &e);
+	struct container_policy_device_request req = {(char)data[0], major, minor,
+						      (const char *)data + 9, size - 9};
+	int r = container_policy_device_rule(&req, &d, &e);
 	policy_fuzz_check(r, &e);
 	if (r < 0)
 		return 0;

@@ -244,51 +244,59 @@ container_policy_devices(bool privileged, size_t *ret_n)
 	return default_devices;
 }
 
-int
-container_policy_device_rule(char type, int64_t major, int64_t minor, const char *perms,
-			     size_t perms_len, struct container_policy_device_rule *ret,
-			     struct policy_error *reterr)
+/* The canonical access string of perms, or the rule it breaks. */
+static const char *
+device_access(const char *perms, size_t len, char access[4], size_t *ret_off)
 {
 	static const char rwm[] = "rwm";
-	char buf[24];
-	int n = 0;
-
-	buf[0] = type;
-	if (type != 'c' && type != 'b')
-		return policy_error_set(reterr, "device type", buf, 1, 0, "must be 'c' or 'b'");
-	if (major < 0 || major >= (1 << 12)) {
-		n = snprintf(buf, sizeof(buf), "%lld", (long long)major);
-		return policy_error_set(reterr, "device major", buf, (size_t)n, 0,
-					"outside 0..4095");
-	}
-	if (minor < 0 || minor >= (1 << 20)) {
-		n = snprintf(buf, sizeof(buf), "%lld", (long long)minor);
-		return policy_error_set(reterr, "device minor", buf, (size_t)n, 0,
-					"outside 0..1048575");
-	}
-
 	bool seen[3] = {false, false, false};
-	if (perms_len == 0 || perms_len > 3)
-		return policy_error_set(reterr, "device permissions", perms, perms_len, 0,
-					"must be a non-empty subset of \"rwm\"");
-	for (size_t i = 0; i < perms_len; i++) {
-		const char *p = strchr(rwm, perms[i]);
-		if (perms[i] == '\0' || !p)
-			return policy_error_set(reterr, "device permissions", perms, perms_len, i,
-						"only 'r', 'w' and 'm' are allowed");
-		size_t k = (size_t)(p - rwm);
-		if (seen[k])
-			return policy_error_set(reterr, "device permissions", perms, perms_len, i,
-						"repeated permission");
-		seen[k] = true;
-	}
 
-	struct container_policy_device_rule d = {
-	    .allow = true, .type = type, .major = major, .minor = minor};
+	*ret_off = 0;
+	if (len == 0 || len > 3)
+		return "must be a non-empty subset of \"rwm\"";
+	for (size_t i = 0; i < len; i++) {
+		const char *p = perms[i] ? strchr(rwm, perms[i]) : NULL;
+		*ret_off = i;
+		if (!p)
+			return "only 'r', 'w' and 'm' are allowed";
+		if (seen[p - rwm])
+			return "repeated permission";
+		seen[p - rwm] = true;
+	}
 	size_t m = 0;
 	for (size_t k = 0; k < 3; k++)
 		if (seen[k])
-			d.access[m++] = rwm[k];
+			access[m++] = rwm[k];
+	access[m] = '\0';
+	return NULL;
+}
+
+int
+container_policy_device_rule(const struct container_policy_device_request *req,
+			     struct container_policy_device_rule *ret, struct policy_error *reterr)
+{
+	struct container_policy_device_rule d = {
+	    .allow = true, .type = req->type, .major = req->major, .minor = req->minor};
+	char buf[24];
+	size_t off;
+
+	buf[0] = req->type;
+	if (req->type != 'c' && req->type != 'b')
+		return policy_error_set(reterr, "device type", buf, 1, 0, "must be 'c' or 'b'");
+	if (req->major < 0 || req->major >= (1 << 12)) {
+		int n = snprintf(buf, sizeof(buf), "%lld", (long long)req->major);
+		return policy_error_set(reterr, "device major", buf, n < 0 ? 0 : (size_t)n, 0,
+					"outside 0..4095");
+	}
+	if (req->minor < 0 || req->minor >= (1 << 20)) {
+		int n = snprintf(buf, sizeof(buf), "%lld", (long long)req->minor);
+		return policy_error_set(reterr, "device minor", buf, n < 0 ? 0 : (size_t)n, 0,
+					"outside 0..1048575");
+	}
+	const char *rule = device_access(req->perms, req->perms_len, d.access, &off);
+	if (rule)
+		return policy_error_set(reterr, "device permissions", req->perms, req->perms_len,
+					off, rule);
 	*ret = d;
 	return 0;
 }

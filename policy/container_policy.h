@@ -97,11 +97,19 @@ struct container_policy_device_rule {
  * Static array, *ret_n entries; requested devices are appended by the daemon. */
 const struct container_policy_device_rule *container_policy_devices(bool privileged, size_t *ret_n);
 
-/* A requested device (a CRI Device whose host path the daemon stat'ed): type 'c' or 'b',
- * major < 2^12 and minor < 2^20 (the kernel's dev_t split), permissions a non-empty subset of
- * "rwm" without repeats. Fills *ret on success; -EINVAL and reterr otherwise. */
-int container_policy_device_rule(char type, int64_t major, int64_t minor, const char *perms,
-				 size_t perms_len, struct container_policy_device_rule *ret,
+/* A requested device (a CRI Device whose host path the daemon stat'ed). */
+struct container_policy_device_request {
+	char type;         /* 'c' or 'b' */
+	int64_t major;     /* < 2^12, the kernel's dev_t split */
+	int64_t minor;     /* < 2^20 */
+	const char *perms; /* a non-empty subset of "rwm" without repeats, in any order */
+	size_t perms_len;
+};
+
+/* Check a requested device and turn it into an allow rule with canonical access ("rw", not
+ * "wr"). Fills *ret on success; -EINVAL and reterr otherwise. */
+int container_policy_device_rule(const struct container_policy_device_request *req,
+				 struct container_policy_device_rule *ret,
 				 struct policy_error *reterr);
 
 #endif

@@ -279,7 +279,7 @@ selinux_mcs_deserialize(struct selinux_mcs *m, const char *buf, size_t len,
 
 	if (m->used)
 		return -EBUSY;
-	if (len > POLICY_MCS_STATE_MAX)
+	if (len > (size_t)POLICY_MCS_STATE_MAX)
 		return state_error(reterr, buf, len, 0, "larger than 8 MiB");
 	if (len < pos || memcmp(buf, MCS_STATE_MAGIC, pos) != 0)
 		return state_error(reterr, buf, len, 0, "bad header");
@@ -370,12 +370,12 @@ label_level(const struct selinux_mcs_label_request *req, const struct selinux_mc
 
 int
 selinux_mcs_labels(const struct selinux_mcs_label_request *req, const struct selinux_mcs_pair *pod,
-		   char *process, size_t process_sz, char *file, size_t file_sz,
-		   struct policy_error *reterr)
+		   struct selinux_mcs_label_set *ret, struct policy_error *reterr)
 {
 	const char *user = pick(req->user, "system_u");
 	const char *role = pick(req->role, "system_r");
 	const char *type = pick(req->type, "container_t");
+	struct selinux_mcs_label_set out;
 	char level[32];
 
 	if (!is_token(user))
@@ -390,13 +390,11 @@ selinux_mcs_labels(const struct selinux_mcs_label_request *req, const struct sel
 	int r = label_level(req, pod, level, sizeof(level), reterr);
 	if (r < 0)
 		return r;
-	int n = snprintf(process, process_sz, "%s:%s:%s:%s", user, role, type, level);
-	if (n < 0 || (size_t)n >= process_sz)
-		return -ENOBUFS;
+	/* Tokens are at most 64 bytes and the level 31, so both labels fit. */
+	(void)snprintf(out.process, sizeof(out.process), "%s:%s:%s:%s", user, role, type, level);
 	/* Files keep the default file type: a custom process type (say spc_t) still reads the
 	 * container's own files through the policy's rules for container_file_t. */
-	n = snprintf(file, file_sz, "%s:object_r:container_file_t:%s", user, level);
-	if (n < 0 || (size_t)n >= file_sz)
-		return -ENOBUFS;
+	(void)snprintf(out.file, sizeof(out.file), "%s:object_r:container_file_t:%s", user, level);
+	*ret = out;
 	return 0;
 }

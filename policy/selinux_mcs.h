@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parsers/base/limits.h"
 #include "policy/policy_error.h"
 
 /* Returns a uniformly random 64-bit value (the daemon uses getrandom(2)). */
@@ -78,12 +79,17 @@ struct selinux_mcs_label_request {
 			    * "s0-s0:c0.c1023" (all categories, as spc_t uses) */
 };
 
-/* The process label ("system_u:system_r:container_t:s0:c1,c2") and the label for the
- * container's files and relabeled mounts ("system_u:object_r:container_file_t:s0:c1,c2").
- * user, role and type must be [A-Za-z0-9_]{1,64}. Buffers of POLICY_SELINUX_LABEL_MAX bytes
- * always suffice. -EINVAL with reterr for a bad request field, -ENOBUFS for short buffers. */
+/* The two labels of a pod's containers. */
+struct selinux_mcs_label_set {
+	char process[POLICY_SELINUX_LABEL_MAX]; /* "system_u:system_r:container_t:s0:c1,c2" */
+	char file[POLICY_SELINUX_LABEL_MAX];    /* "system_u:object_r:container_file_t:s0:c1,c2" */
+};
+
+/* The process label and the label for the container's files and relabeled mounts, from the
+ * request's SELinuxOptions over the defaults and the pod's pair. user, role and type must be
+ * [A-Za-z0-9_]{1,64}. Fills *ret; -EINVAL with reterr for a bad request field. */
 int selinux_mcs_labels(const struct selinux_mcs_label_request *req,
-		       const struct selinux_mcs_pair *pod, char *process, size_t process_sz,
-		       char *file, size_t file_sz, struct policy_error *reterr);
+		       const struct selinux_mcs_pair *pod, struct selinux_mcs_label_set *ret,
+		       struct policy_error *reterr);
 
 #endif

@@ -66,21 +66,28 @@ sysctl_value_rule(const char *v, size_t len, size_t *ret_off)
 	return NULL;
 }
 
+struct sysctl_input {
+	const char *name;
+	size_t nlen;
+	const char *value;
+	size_t vlen;
+};
+
 /* Error for a sysctl value: quotes "name=value" (the form CRI-O handed to pinns). */
 static int
-sysctl_value_error(struct policy_error *reterr, const char *name, size_t nlen, const char *value,
-		   size_t vlen, size_t off, const char *rule)
+sysctl_value_error(struct policy_error *reterr, const struct sysctl_input *in, size_t off,
+		   const char *rule)
 {
 	/* One byte more than the message quotes, so it still ends in "..." when cut. */
 	char buf[POLICY_ERROR_QUOTE_MAX + 1];
 	size_t n = 0;
 
-	for (size_t i = 0; i < nlen && n < sizeof(buf); i++)
-		buf[n++] = name[i];
+	for (size_t i = 0; i < in->nlen && n < sizeof(buf); i++)
+		buf[n++] = in->name[i];
 	if (n < sizeof(buf))
 		buf[n++] = '=';
-	for (size_t i = 0; i < vlen && n < sizeof(buf); i++)
-		buf[n++] = value[i];
+	for (size_t i = 0; i < in->vlen && n < sizeof(buf); i++)
+		buf[n++] = in->value[i];
 	return policy_error_set(reterr, "sysctl", buf, n, off, rule);
 }
 
@@ -174,12 +181,12 @@ validate_sysctl(const char *name, size_t name_len, const char *value, size_t val
 		    : ns == VALIDATE_NS_IPC ? "needs the pod's own IPC namespace"
 					    : "needs the pod's own UTS namespace");
 
+	const struct sysctl_input in = {name, name_len, value, value_len};
 	if (value_len == 0 || value_len > POLICY_SYSCTL_VALUE_MAX)
-		return sysctl_value_error(reterr, name, name_len, value, value_len, 0,
-					  "value must be 1..1024 bytes");
+		return sysctl_value_error(reterr, &in, 0, "value must be 1..1024 bytes");
 	rule = sysctl_value_rule(value, value_len, &off);
 	if (rule)
-		return sysctl_value_error(reterr, name, name_len, value, value_len, off, rule);
+		return sysctl_value_error(reterr, &in, off, rule);
 	return 0;
 }
 
@@ -274,7 +281,7 @@ validate_annotation(const char *key, size_t key_len, const char *value, size_t v
 		if (!is_print(key[i]) || key[i] == ' ')
 			return policy_error_set(reterr, "annotation", key, key_len, i,
 						"key has a space or non-printable byte");
-	if (value_len > POLICY_ANNOTATION_VALUE_MAX)
+	if (value_len > (size_t)POLICY_ANNOTATION_VALUE_MAX)
 		return policy_error_set(reterr, "annotation", key, key_len, 0,
 					"value longer than 256 KiB");
 	const char *nul = memchr(value, '\0', value_len);
@@ -394,10 +401,9 @@ validate_env(const char *name, size_t name_len, const char *value, size_t value_
 	if (nul)
 		return policy_error_set(reterr, "env", name, name_len, (size_t)(nul - value),
 					"value contains NUL");
-	/* name_len and value_len are each bounded by the caller's message size; the sum of two
-	 * size_t lengths below 2^63 cannot wrap. */
-	if (name_len > POLICY_ENV_ENTRY_MAX || value_len > POLICY_ENV_ENTRY_MAX ||
-	    name_len + 1 + value_len + 1 > POLICY_ENV_ENTRY_MAX)
+	/* Each length is checked first, so the sum below cannot wrap. */
+	const size_t max = POLICY_ENV_ENTRY_MAX;
+	if (name_len > max || value_len > max || name_len + 1 + value_len + 1 > max)
 		return policy_error_set(reterr, "env", name, name_len, 0,
 					"NAME=value longer than 128 KiB (execve's limit)");
 	return 0;

@@ -209,6 +209,14 @@ test_no_new_privs(void **state)
 	assert_true(container_policy_no_new_privs(false, true, true));
 }
 
+static int
+dev(char type, int64_t major, int64_t minor, const char *perms, size_t len,
+    struct container_policy_device_rule *r, struct policy_error *e)
+{
+	struct container_policy_device_request req = {type, major, minor, perms, len};
+	return container_policy_device_rule(&req, r, e);
+}
+
 static void
 test_devices(void **state)
 {
@@ -239,23 +247,23 @@ test_devices(void **state)
 
 	struct container_policy_device_rule r;
 	struct policy_error e;
-	assert_int_equal(container_policy_device_rule('c', 10, 200, "wr", 2, &r, &e), 0);
+	assert_int_equal(dev('c', 10, 200, "wr", 2, &r, &e), 0);
 	assert_string_equal(r.access, "rw");
 	assert_int_equal(r.major, 10);
-	assert_int_equal(container_policy_device_rule('b', 8, 0, "mrw", 3, &r, &e), 0);
+	assert_int_equal(dev('b', 8, 0, "mrw", 3, &r, &e), 0);
 	assert_string_equal(r.access, "rwm");
-	assert_int_equal(container_policy_device_rule('a', 8, 0, "r", 1, &r, &e), -EINVAL);
+	assert_int_equal(dev('a', 8, 0, "r", 1, &r, &e), -EINVAL);
 	assert_string_equal(e.rule, "must be 'c' or 'b'");
-	assert_int_equal(container_policy_device_rule('c', -1, 0, "r", 1, &r, &e), -EINVAL);
-	assert_int_equal(container_policy_device_rule('c', 4096, 0, "r", 1, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', -1, 0, "r", 1, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', 4096, 0, "r", 1, &r, &e), -EINVAL);
 	assert_string_equal(e.message, "device major \"4096\": outside 0..4095");
-	assert_int_equal(container_policy_device_rule('c', 1, 1 << 20, "r", 1, &r, &e), -EINVAL);
-	assert_int_equal(container_policy_device_rule('c', 1, 3, "", 0, &r, &e), -EINVAL);
-	assert_int_equal(container_policy_device_rule('c', 1, 3, "rr", 2, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', 1, 1 << 20, "r", 1, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', 1, 3, "", 0, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', 1, 3, "rr", 2, &r, &e), -EINVAL);
 	assert_string_equal(e.rule, "repeated permission");
-	assert_int_equal(container_policy_device_rule('c', 1, 3, "rwx", 3, &r, &e), -EINVAL);
-	assert_int_equal(container_policy_device_rule('c', 1, 3, "r\0", 2, &r, &e), -EINVAL);
-	assert_int_equal(container_policy_device_rule('c', 1, 3, "rwmr", 4, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', 1, 3, "rwx", 3, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', 1, 3, "r\0", 2, &r, &e), -EINVAL);
+	assert_int_equal(dev('c', 1, 3, "rwmr", 4, &r, &e), -EINVAL);
 }
 
 /* ---- seccomp selection ------------------------------------------------------------------ */

@@ -83,7 +83,7 @@ test_unique_over_many_pods(void **state)
 	};
 	struct selinux_mcs_pair *pairs = calloc(PODS, sizeof(*pairs));
 	assert_non_null(pairs);
-	uint8_t *seen = calloc(1024 * 1024, 1);
+	uint8_t *seen = calloc((size_t)1024 * 1024, 1);
 	assert_non_null(seen);
 	for (size_t i = 0; i < PODS; i++) {
 		assert_int_equal(selinux_mcs_allocate(m, &pairs[i]), 0);
@@ -270,23 +270,20 @@ test_levels_and_labels(void **state)
 		assert_string_equal(e.field, "selinux level");
 	}
 
-	char proc[POLICY_SELINUX_LABEL_MAX], file[POLICY_SELINUX_LABEL_MAX];
+	struct selinux_mcs_label_set l;
 	struct selinux_mcs_label_request none = {0};
-	assert_int_equal(selinux_mcs_labels(&none, &p, proc, sizeof(proc), file, sizeof(file), &e),
-			 0);
-	assert_string_equal(proc, "system_u:system_r:container_t:s0:c3,c700");
-	assert_string_equal(file, "system_u:object_r:container_file_t:s0:c3,c700");
+	assert_int_equal(selinux_mcs_labels(&none, &p, &l, &e), 0);
+	assert_string_equal(l.process, "system_u:system_r:container_t:s0:c3,c700");
+	assert_string_equal(l.file, "system_u:object_r:container_file_t:s0:c3,c700");
 
 	/* Containers inherit the pod's pair unless SELinuxOptions say otherwise. */
 	struct selinux_mcs_label_request spc = {.type = "spc_t", .level = "s0-s0:c0.c1023"};
-	assert_int_equal(selinux_mcs_labels(&spc, &p, proc, sizeof(proc), file, sizeof(file), &e),
-			 0);
-	assert_string_equal(proc, "system_u:system_r:spc_t:s0-s0:c0.c1023");
+	assert_int_equal(selinux_mcs_labels(&spc, &p, &l, &e), 0);
+	assert_string_equal(l.process, "system_u:system_r:spc_t:s0-s0:c0.c1023");
 	struct selinux_mcs_label_request lvl = {.user = "", .level = "s0:c1,c2"};
-	assert_int_equal(selinux_mcs_labels(&lvl, &p, proc, sizeof(proc), file, sizeof(file), &e),
-			 0);
-	assert_string_equal(proc, "system_u:system_r:container_t:s0:c1,c2");
-	assert_string_equal(file, "system_u:object_r:container_file_t:s0:c1,c2");
+	assert_int_equal(selinux_mcs_labels(&lvl, &p, &l, &e), 0);
+	assert_string_equal(l.process, "system_u:system_r:container_t:s0:c1,c2");
+	assert_string_equal(l.file, "system_u:object_r:container_file_t:s0:c1,c2");
 
 	static const struct selinux_mcs_label_request hostile[] = {
 	    {.type = "container_t:s0"},
@@ -297,10 +294,7 @@ test_levels_and_labels(void **state)
 	    {.type = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(hostile); i++)
-		assert_int_equal(
-		    selinux_mcs_labels(&hostile[i], &p, proc, sizeof(proc), file, sizeof(file), &e),
-		    -EINVAL);
-	assert_int_equal(selinux_mcs_labels(&none, &p, proc, 10, file, sizeof(file), &e), -ENOBUFS);
+		assert_int_equal(selinux_mcs_labels(&hostile[i], &p, &l, &e), -EINVAL);
 }
 
 int
