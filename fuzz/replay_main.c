@@ -19,7 +19,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* Inputs larger than this are a corpus mistake, not a test. */
-#define REPLAY_MAX_INPUT (64u * 1024u * 1024u)
+#define REPLAY_MAX_INPUT 67108864u /* 64 MiB */
 
 static int
 read_all(int fd, uint8_t **ret, size_t *ret_len)

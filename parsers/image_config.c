@@ -195,7 +195,7 @@ image_config_signal(const char *s, size_t len)
 
 #define EXEC_LIST(key, member, limit, fn)                                                          \
 	{                                                                                          \
-		.name = key, .kind = JSON_F_STR_LIST,                                              \
+		.name = (key), .kind = JSON_F_STR_LIST,                                            \
 		.offset = offsetof(struct image_exec_config, member),                              \
 		.max_len = IMAGE_CONFIG_MAX_ARG_LEN, .max_items = (limit), .check = (fn),          \
 	}
@@ -273,7 +273,7 @@ static const struct json_table exec_table = {
 
 #define HISTORY_TEXT(key, member)                                                                  \
 	{                                                                                          \
-		.name = key, .kind = JSON_F_STRING,                                                \
+		.name = (key), .kind = JSON_F_STRING,                                              \
 		.offset = offsetof(struct image_history, member),                                  \
 		.max_len = IMAGE_CONFIG_MAX_TEXT_LEN,                                              \
 	}
@@ -320,7 +320,7 @@ static const struct json_table rootfs_table = {
 
 #define TOP_STRING(key, member, req, limit, fn)                                                    \
 	{                                                                                          \
-		.name = key, .kind = JSON_F_STRING,                                                \
+		.name = (key), .kind = JSON_F_STRING,                                              \
 		.offset = offsetof(struct image_config, member), .required = (req),                \
 		.max_len = (limit), .check = (fn),                                                 \
 	}

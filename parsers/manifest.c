@@ -152,14 +152,15 @@ platform_finish(struct json_ctx *ctx, void *obj)
 
 #define PLATFORM_STRING(key, member, req)                                                          \
 	{                                                                                          \
-		.name = key, .kind = JSON_F_STRING, .offset = offsetof(struct platform, member),   \
-		.required = req, .max_len = PLATFORM_MAX_FIELD_LEN, .check = check_platform_name,  \
+		.name = (key), .kind = JSON_F_STRING, .offset = offsetof(struct platform, member), \
+		.required = (req), .max_len = PLATFORM_MAX_FIELD_LEN,                              \
+		.check = check_platform_name,                                                      \
 	}
 #define PLATFORM_LIST(key, member)                                                                 \
 	{                                                                                          \
-		.name = key, .kind = JSON_F_STR_LIST, .offset = offsetof(struct platform, member), \
-		.max_len = PLATFORM_MAX_FIELD_LEN, .max_items = PLATFORM_MAX_FEATURES,             \
-		.check = check_platform_name,                                                      \
+		.name = (key), .kind = JSON_F_STR_LIST,                                            \
+		.offset = offsetof(struct platform, member), .max_len = PLATFORM_MAX_FIELD_LEN,    \
+		.max_items = PLATFORM_MAX_FEATURES, .check = check_platform_name,                  \
 	}
 
 static const struct json_field platform_fields[] = {

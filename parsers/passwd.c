@@ -495,29 +495,30 @@ passwd_resolve(const char *spec, size_t spec_len, const struct passwd_file *pw,
 	struct parse_error err;
 	const char *colon = spec_len ? memchr(spec, ':', spec_len) : NULL;
 	size_t ulen = colon ? (size_t)(colon - spec) : spec_len;
-	struct passwd_user *u = calloc(1, sizeof(*u));
-	int r = 0;
+	struct passwd_user *u;
+	int r;
 
-	if (!u)
-		r = parse_error_set(&err, PARSE_ERR_NOMEM, 0, "", "out of memory");
-	else if (str_has_nul(spec, spec_len))
+	if (str_has_nul(spec, spec_len))
 		r = parse_error_set(&err, PARSE_ERR_VALUE, 0, "", "NUL byte in user spec");
 	else if (colon && (ulen == 0 || ulen + 1 == spec_len))
 		r = parse_error_set(&err, PARSE_ERR_VALUE, ulen, "", "empty user or group in spec");
-	if (r >= 0)
+	else if (!(u = calloc(1, sizeof(*u))))
+		r = parse_error_set(&err, PARSE_ERR_NOMEM, 0, "", "out of memory");
+	else {
 		r = resolve_user(spec, ulen, pw, u, &err);
-	if (r >= 0 && colon)
-		r = resolve_group(colon + 1, spec_len - ulen - 1, ulen + 1, gr, u, &err);
-	else if (r >= 0)
-		r = resolve_sgids(gr, u, &err);
-	if (r < 0) {
+		if (r >= 0 && colon)
+			r = resolve_group(colon + 1, spec_len - ulen - 1, ulen + 1, gr, u, &err);
+		else if (r >= 0)
+			r = resolve_sgids(gr, u, &err);
+		if (r >= 0) {
+			*ret = u;
+			return 0;
+		}
 		(void)passwd_user_free(u);
-		if (reterr)
-			*reterr = err;
-		return r;
 	}
-	*ret = u;
-	return 0;
+	if (reterr)
+		*reterr = err;
+	return r;
 }
 
 struct passwd_user *

@@ -13,7 +13,9 @@ lower_copy(char *dst, const char *src)
 	size_t i = 0;
 	for (; src && src[i] && i < PLATFORM_MAX_FIELD_LEN; i++) {
 		char c = src[i];
-		dst[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		dst[i] = c;
 	}
 	dst[i] = '\0';
 }

@@ -60,19 +60,19 @@
 #define JSON_MAX_DEPTH 32u
 /* JSON: values in one document and items in one array or object, also checked before
  * jansson allocates (bounds its memory to a few tens of MiB and hash-collision work). */
-#define JSON_MAX_VALUES         262144u
+#define JSON_MAX_VALUES          262144u
 #define JSON_MAX_CONTAINER_ITEMS 16384u
 /* JSON: longest object key of a map (annotations, labels). */
 #define JSON_MAX_KEY_LEN 1024u
 
 /* Manifests and indexes: document size (as containerd and distribution), descriptors. */
-#define MANIFEST_MAX_SIZE        (4u * 1024u * 1024u)
+#define MANIFEST_MAX_SIZE        4194304u /* 4 MiB */
 #define MANIFEST_MAX_LAYERS      1024u
 #define MANIFEST_MAX_MANIFESTS   1024u
 #define MANIFEST_MAX_ANNOTATIONS 512u
 #define MANIFEST_MAX_URLS        16u
 #define MANIFEST_MAX_URL_LEN     2048u
-#define ANNOTATION_MAX_VALUE_LEN (64u * 1024u)
+#define ANNOTATION_MAX_VALUE_LEN 65536u /* 64 KiB */
 /* Media types: RFC 6838 allows 127 + "/" + 127. */
 #define MEDIA_TYPE_MAX_LEN 255u
 /* Descriptor sizes: JSON integers are exact only up to 2^53 (OCI image-spec). */
@@ -82,30 +82,30 @@
 #define PLATFORM_MAX_FEATURES  64u
 
 /* Image config: document size, list lengths, string lengths. */
-#define IMAGE_CONFIG_MAX_SIZE     (4u * 1024u * 1024u)
-#define IMAGE_CONFIG_MAX_ENV      4096u
-#define IMAGE_CONFIG_MAX_ARGS     4096u
+#define IMAGE_CONFIG_MAX_SIZE 4194304u /* 4 MiB */
+#define IMAGE_CONFIG_MAX_ENV  4096u
+#define IMAGE_CONFIG_MAX_ARGS 4096u
 /* One env entry or argument: the kernel's MAX_ARG_STRLEN (execve refuses longer). */
-#define IMAGE_CONFIG_MAX_ARG_LEN  (128u * 1024u)
+#define IMAGE_CONFIG_MAX_ARG_LEN  131072u /* 128 KiB */
 #define IMAGE_CONFIG_MAX_LABELS   1024u
 #define IMAGE_CONFIG_MAX_PORTS    1024u
 #define IMAGE_CONFIG_MAX_VOLUMES  256u
 #define IMAGE_CONFIG_MAX_HISTORY  4096u
-#define IMAGE_CONFIG_MAX_TEXT_LEN (256u * 1024u)
+#define IMAGE_CONFIG_MAX_TEXT_LEN 262144u /* 256 KiB */
 #define IMAGE_CONFIG_MAX_USER_LEN 256u
 #define IMAGE_CONFIG_MAX_DIFF_IDS MANIFEST_MAX_LAYERS
 /* A path inside the image (WorkingDir, Volumes): Linux PATH_MAX. */
 #define IMAGE_PATH_MAX 4096u
 
 /* /etc/passwd and /etc/group of an image (read with this cap by the caller as well). */
-#define PASSWD_MAX_FILE_SIZE     (4u * 1024u * 1024u)
-#define PASSWD_MAX_LINE_LEN      (256u * 1024u)
-#define PASSWD_MAX_ENTRIES       65536u
-#define PASSWD_MAX_NAME_LEN      256u
-#define GROUP_MAX_MEMBERS        8192u
-#define GROUP_MAX_MEMBERS_TOTAL  65536u
+#define PASSWD_MAX_FILE_SIZE    4194304u /* 4 MiB */
+#define PASSWD_MAX_LINE_LEN     262144u  /* 256 KiB */
+#define PASSWD_MAX_ENTRIES      65536u
+#define PASSWD_MAX_NAME_LEN     256u
+#define GROUP_MAX_MEMBERS       8192u
+#define GROUP_MAX_MEMBERS_TOTAL 65536u
 /* Supplementary groups of one user: the kernel's NGROUPS_MAX. */
-#define PASSWD_MAX_SUPP_GROUPS   65536u
+#define PASSWD_MAX_SUPP_GROUPS 65536u
 /* Numeric uids and gids: 0..2^32-2 ((uid_t)-1 means "unchanged" to setresuid). */
 #define PASSWD_MAX_ID 4294967294u
 
