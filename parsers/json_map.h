@@ -2,7 +2,10 @@
 /* Declarative JSON-to-struct mapping over jansson: a table of fields (name, kind, offset,
  * required, limits, check) per object type, used by the manifest and image config parsers.
  * Loading refuses duplicate keys, NUL in strings, trailing bytes and deep nesting.
- * runs in: helper/untrusted (pure: no I/O; jansson must be seeded by the helper's main). */
+ * runs in: helper/untrusted (pure: no I/O). jansson seeds its hash function on first use by
+ * reading /dev/urandom (a syscall a confined helper may not make): a helper's main must call
+ * json_object_seed() with a random value (getrandom) before confinement. A fixed seed would
+ * let a document of colliding keys make object insertion quadratic. */
 #ifndef CRISP_PARSERS_JSON_MAP_H
 #define CRISP_PARSERS_JSON_MAP_H
 
