@@ -147,4 +147,24 @@
 /* systemd unit names (cgroup parents with the systemd driver): systemd's UNIT_NAME_MAX - 1. */
 #define POLICY_SYSTEMD_UNIT_MAX 255u
 
+/* ---- layers (crisp-helper-unpack, daemon/layer.c) ---------------------------------------- */
+/* Uncompressed size of one layer when the config does not say (layer_max_bytes). */
+#define LAYER_MAX_BYTES_DEFAULT 17179869184ull /* 16 GiB */
+/* Entries (files, dirs, links, whiteouts) in one layer: 100,000 tiny files must pass. */
+#define LAYER_MAX_ENTRIES 1000000u
+/* Bytes the uncompressed stream may continue after the tar end-of-archive marker (tar
+ * writers pad to their record size, 10 KiB for GNU tar; a zero-padded bomb goes on and on). */
+#define LAYER_MAX_TRAILING_BYTES 1048576u /* 1 MiB */
+/* One entry's path (and hardlink or symlink target): PATH_MAX, NAME_MAX, nesting depth. */
+#define LAYER_PATH_MAX      4096u
+#define LAYER_NAME_MAX      255u
+#define LAYER_MAX_DEPTH     256u
+/* Extended attributes of one entry, and one value (the kernel's XATTR_SIZE_MAX). */
+#define LAYER_MAX_XATTRS      64u
+#define LAYER_XATTR_VALUE_MAX 65536u
+#define LAYER_XATTR_NAME_MAX  255u
+/* Opaque directories reported by the helper (count, and all their path bytes together). */
+#define LAYER_MAX_OPAQUE_DIRS  65536u
+#define LAYER_MAX_OPAQUE_BYTES 8388608u /* 8 MiB */
+
 #endif
