@@ -30,3 +30,19 @@ $(UNPACK_DRIVER): tests/integration/unpack_driver.c $(LIBDAEMON) $(LIBSANDBOX) $
 		$(LDFLAGS_ALL) $(DAEMON_LIBS) $(EXTRA_LIBS)
 integration: $(UNPACK_DRIVER)
 all: $(UNPACK_DRIVER)
+
+# The validator is held to the parsers' conversion warnings (the fuzzer build uses them).
+$(B)/obj/daemon/unpack_reply.o: EXTRA_CFLAGS := $(STRICT)
+# libFuzzer binary of the reply validator: its source plus the generated protobuf-c code
+# (instrumented, not held to our warnings).
+UNPACK_PB_FUZZ_O := $(B)/fuzz/obj/unpack/helper.pb-c.o
+$(UNPACK_PB_FUZZ_O): $(GEN)/helper.pb-c.c $(GEN)/helper.pb-c.h
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined \
+		-fno-omit-frame-pointer -w -c $< -o $@
+$(B)/fuzz/unpack_reply_fuzzer: fuzz/unpack_reply_fuzz.c daemon/unpack_reply.c $(UNPACK_PB_FUZZ_O) \
+		daemon/unpack_reply.h $(wildcard parsers/base/*.h fuzz/*.h) $(GEN)/helper.pb-c.h
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lprotobuf-c
