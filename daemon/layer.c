@@ -104,13 +104,20 @@ pack_request(const char *dest_dir, enum layer_compression c, uint64_t max_uncomp
 	return buf;
 }
 
-/* The helper's Error body: its message already names the entry and the reason. */
+/* The helper's Error body: its message already names the entry and the reason. It is still
+ * untrusted: only printable ASCII survives (quotes too: they delimit the entry's path), cut
+ * at PARSE_ERROR_MSG_MAX bytes. */
 static int
 reply_error(const Crisp__Helper__Error *e, char *err, size_t errsz)
 {
-	char esc[4 * LOG_MAX_UNTRUSTED + 4];
 	const char *m = e && e->message ? e->message : "";
-	snprintf(err, errsz, "%s", log_escape(m, strlen(m), esc, sizeof(esc)));
+	size_t n = 0;
+	for (; m[n] && n < PARSE_ERROR_MSG_MAX && n + 1 < errsz; n++)
+		err[n] = m[n] >= 0x20 && m[n] < 0x7f ? m[n] : '?';
+	if (errsz > 0)
+		err[n] = '\0';
+	if (n == 0)
+		snprintf(err, errsz, "crisp-helper-unpack: failed without a message");
 	/* Error.code is a parse_code: limits are E2BIG, the rest EINVAL. */
 	return e && e->code == PARSE_ERR_LIMIT ? -E2BIG : -EINVAL;
 }

@@ -125,6 +125,11 @@ static int
 classify_whiteout(const char *orig, struct tar_entry *t, struct parse_error *e)
 {
 	const char *base = base_name(t->path);
+	/* AUFS metadata (".wh..wh.plnk/...", ".wh..wh.aufs") at the top: skipped, as Docker. */
+	if (strncmp(t->path, WH_META, sizeof(WH_META) - 1) == 0 && strcmp(base, WH_OPAQUE) != 0) {
+		t->action = TAR_ACTION_SKIP;
+		return 1;
+	}
 	if (strncmp(base, WH_PREFIX, sizeof(WH_PREFIX) - 1) != 0)
 		return 0;
 	char parent[LAYER_PATH_MAX + 1];
