@@ -167,4 +167,25 @@
 #define LAYER_MAX_OPAQUE_DIRS  65536u
 #define LAYER_MAX_OPAQUE_BYTES 8388608u /* 8 MiB */
 
+/* ---- OCI runtime output (crisp-helper-rtstate, daemon/runtime_state.c) ------------------ */
+/* `runc state` / `crun state` stdout: it restates the container's annotations, which come from
+ * the CRI request (Kubernetes caps them at 256 KiB in total). */
+#define RT_STATE_MAX_BYTES 1048576u /* 1 MiB */
+/* Container id as the runtime reports it (runc: [A-Za-z0-9_+.-]+; crisp's ids are 64 hex). */
+#define RT_ID_MAX 128u
+/* Bundle and rootfs paths (PATH_MAX - 1), ociVersion, owner, and the "created" timestamp. */
+#define RT_PATH_MAX        4095u
+#define RT_OCI_VERSION_MAX 64u
+#define RT_OWNER_MAX       256u
+#define RT_TIMESTAMP_MAX   64u
+/* Largest pid: the kernel's PID_MAX_LIMIT (4M) on 64-bit. */
+#define RT_PID_MAX 4194304
+/* conmon sync pipe: conmon 2.1.6 sends at most 8191 bytes of runtime stderr per message, which
+ * JSON escaping can grow 6x; messages kept per read; message text kept (longer is cut). */
+#define CONMON_SYNC_MAX_BYTES 131072u /* 128 KiB */
+#define CONMON_SYNC_MAX_MSGS  16u
+#define CONMON_MSG_MAX        1023u
+/* "data": a pid, an exit code (0..255, 128+signal), -1, or minus an exec's raw wait status. */
+#define CONMON_DATA_MIN (-65535)
+
 #endif
