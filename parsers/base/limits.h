@@ -167,6 +167,42 @@
 #define LAYER_MAX_OPAQUE_DIRS  65536u
 #define LAYER_MAX_OPAQUE_BYTES 8388608u /* 8 MiB */
 
+/* ---- registry fetcher (crisp-helper-fetch, daemon/registry.c) ------------------------------ */
+/* A manifest or index as served (the manifest parser's own cap). */
+#define REGISTRY_MAX_MANIFEST MANIFEST_MAX_SIZE
+/* One HTTP response header line kept by the fetcher (WWW-Authenticate, Location, ...). */
+#define FETCH_MAX_HEADER_LEN 8192u
+/* WWW-Authenticate: one parameter value (realm, service, scope), and parameters per header. */
+#define WWW_AUTH_MAX_VALUE  2048u
+#define WWW_AUTH_MAX_PARAMS 32u
+/* Token endpoint reply (JSON) and the longest token taken from it (JWTs are a few KiB). */
+#define TOKEN_REPLY_MAX_SIZE 262144u /* 256 KiB */
+#define TOKEN_MAX_LEN        32768u
+/* Registry error bodies ({"errors":[...]}) kept, errors mapped, their code and message. */
+#define REGISTRY_ERROR_MAX_SIZE   65536u
+#define REGISTRY_ERROR_MAX_ERRORS 64u
+#define REGISTRY_ERROR_CODE_MAX   64u
+#define REGISTRY_ERROR_MSG_MAX    256u
+/* Redirect hops per request (blob storage is one hop; distribution follows at most 10). */
+#define FETCH_MAX_REDIRECTS 5u
+/* Retries of one request (5xx, 429, resets, stalls), and the backoff (doubling, capped). */
+#define FETCH_MAX_RETRIES       10u
+#define FETCH_BACKOFF_FIRST_MS  250u
+#define FETCH_BACKOFF_MAX_MS    8000u
+/* Extra CA certificates of one registry (PEM, read by the daemon from its CA dir). */
+#define FETCH_MAX_CA_PEM 1048576u /* 1 MiB */
+/* One credential (username, password, base64 auth, identity or registry token). */
+#define FETCH_MAX_CREDENTIAL 16384u
+/* Registry host[:port] and repository path lengths accepted by the daemon. */
+#define REGISTRY_MAX_HOST_LEN 261u /* 253-byte name or [IPv6] + ":65535" */
+/* Failure messages in a fetch reply (printable ASCII). */
+#define FETCH_MAX_MESSAGE 256u
+/* Defaults: connect timeout, low-speed cut (bytes/s over seconds), whole-job deadline. */
+#define FETCH_DEFAULT_CONNECT_TIMEOUT_MS 30000u
+#define FETCH_DEFAULT_LOW_SPEED_BYTES    1024u
+#define FETCH_DEFAULT_LOW_SPEED_SECONDS  30u
+#define FETCH_DEFAULT_RETRIES            3u
+
 /* ---- OCI runtime output (crisp-helper-rtstate, daemon/runtime_state.c) ------------------ */
 /* `runc state` / `crun state` stdout: it restates the container's annotations, which come from
  * the CRI request (Kubernetes caps them at 256 KiB in total). */
