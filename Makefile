@@ -50,7 +50,7 @@ CFLAGS_ALL := $(BASE_CFLAGS) $(OPT) $(HARDEN) $(WARN) $(CFLAGS)
 LDFLAGS_ALL := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed \
 	-Wl,--no-copy-dt-needed-entries $(SAN_LDFLAGS) $(LDFLAGS)
 
-DAEMON_LIBS := -lnghttp2 -lprotobuf-c -linih -ljansson -lpthread
+DAEMON_LIBS := -lnghttp2 -lprotobuf-c -linih -ljansson -lmbedcrypto -lpthread
 TEST_LIBS := -lcmocka
 
 # ---- sources --------------------------------------------------------------------------------
