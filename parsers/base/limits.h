@@ -224,4 +224,18 @@
 /* "data": a pid, an exit code (0..255, 128+signal), -1, or minus an exec's raw wait status. */
 #define CONMON_DATA_MIN (-65535)
 
+/* Container OCI spec (daemon/ctr_spec*.c): process arguments (command + args or the image's
+ * ENTRYPOINT + CMD), env entries after the merge, mounts of the sorted part (CRI mounts, pod
+ * files, image volumes), cpuset list length, CPUs whose thermal_throttle dirs are masked,
+ * device nodes copied from the host's /dev for a privileged container and the walk's depth. */
+#define CTR_SPEC_MAX_ARGS         16384u
+#define CTR_SPEC_MAX_ENV          16384u
+#define CTR_SPEC_MAX_MOUNTS       1024u
+#define CTR_SPEC_CPUSET_MAX       4096u
+#define CTR_SPEC_MAX_CPUS         8192
+#define CTR_SPEC_MAX_HOST_DEVICES 8192u
+#define CTR_SPEC_DEV_DEPTH        8u
+/* RLIMIT_NOFILE of containers (soft = hard), lowered to the daemon's own hard limit. */
+#define CTR_SPEC_NOFILE 1048576u
+
 #endif
