@@ -377,6 +377,96 @@ test_conmon_sizes(void **state)
 	assert_int_equal(e.offset, 12);
 }
 
+/* ---- real runtime and conmon output kept in the seed corpora ----------------------------- */
+
+static uint8_t *
+read_corpus(const char *name, size_t *len)
+{
+	char path[PATH_MAX];
+	(void)snprintf(path, sizeof(path), "fuzz/corpus/%s", name);
+	FILE *f = fopen(path, "rbe");
+	if (!f)
+		fail_msg("%s: %s (run from the top of the tree)", path, strerror(errno));
+	uint8_t *buf = malloc(1 << 16);
+	assert_non_null(buf);
+	*len = fread(buf, 1, 1 << 16, f);
+	(void)fclose(f);
+	return buf;
+}
+
+static void
+test_real_outputs(void **state)
+{
+	(void)state;
+
+	static const struct {
+		const char *file;
+		enum runtime_state_status status;
+		int32_t pid;
+	} states[] = {
+	    {"rtstate/runc-created.json", RUNTIME_STATE_STATUS_CREATED, 2040},
+	    {"rtstate/runc-running.json", RUNTIME_STATE_STATUS_RUNNING, 2040},
+	    {"rtstate/runc-paused.json", RUNTIME_STATE_STATUS_PAUSED, 2040},
+	    {"rtstate/runc-stopped.json", RUNTIME_STATE_STATUS_STOPPED, 0},
+	    {"rtstate/runc-annotations.json", RUNTIME_STATE_STATUS_CREATED, 2712},
+	    {"rtstate/runc-under-conmon.json", RUNTIME_STATE_STATUS_CREATED, 15371},
+	    {"rtstate/runc-stopped-under-conmon.json", RUNTIME_STATE_STATUS_STOPPED, 0},
+	    {"rtstate/crun-running.json", RUNTIME_STATE_STATUS_RUNNING, 31337},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(states); i++) {
+		size_t len = 0;
+		uint8_t *buf = read_corpus(states[i].file, &len);
+		struct runtime_state *s = NULL;
+		struct parse_error e = {0};
+		if (runtime_state_parse(buf, len, &s, &e) != 0)
+			fail_msg("%s: %s at %s", states[i].file, e.message, e.path);
+		assert_int_equal(s->status, states[i].status);
+		assert_int_equal(s->pid, states[i].pid);
+		assert_true(s->created_ns > 0);
+		runtime_state_free(s);
+		free(buf);
+	}
+
+	static const struct {
+		const char *file;
+		size_t n;
+		int32_t last_data;
+		const char *last_message;
+	} syncs[] = {
+	    {"rtstate_conmon/conmon-2.1.6-create.json", 1, 15371, ""},
+	    {"rtstate_conmon/conmon-2.1.6-exec.json", 2, 3, ""},
+	    {"rtstate_conmon/conmon-2.1.6-exec-timeout.json", 2, -1, "command timed out"},
+	    {"rtstate_conmon/conmon-2.1.6-create-fail.json", 1, -1,
+	     "time=\"2026-11-28T01:00:37Z\" level=error msg=\"runc create failed: unable to start "
+	     "container process: exec: \\\"/no/such/binary\\\": stat /no/such/binary: no such "
+	     "file or directory\""},
+	    /* runc quoted the binary name: raw UTF-8 from conmon becomes '?' */
+	    {"rtstate_conmon/conmon-2.1.6-exec-fail.json", 1, -1,
+	     "time=\"2026-11-28T01:00:30Z\" level=error msg=\"exec failed: unable to start "
+	     "container "
+	     "process: exec: \\\"/nonexistent-??\\\\x1f\\\\\\\"x\\\": stat "
+	     "/nonexistent-??\\x1f\\\"x: "
+	     "no such file or directory\""},
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(syncs); i++) {
+		size_t len = 0;
+		uint8_t *buf = read_corpus(syncs[i].file, &len);
+		struct runtime_state_conmon *c = NULL;
+		struct parse_error e = {0};
+		if (runtime_state_conmon_parse(buf, len, &c, &e) != 0)
+			fail_msg("%s: %s at %s", syncs[i].file, e.message, e.path);
+		assert_int_equal(c->n, syncs[i].n);
+		const struct runtime_state_conmon_msg *m = &c->v[c->n - 1];
+		assert_true(m->has_data && !m->has_pid);
+		assert_int_equal(m->data, syncs[i].last_data);
+		assert_string_equal(m->message, syncs[i].last_message);
+		runtime_state_conmon_free(c);
+		free(buf);
+	}
+}
+
 /* ---- the daemon's re-validation of replies -------------------------------------------- */
 
 static void
@@ -592,6 +682,7 @@ main(void)
 	    cmocka_unit_test(test_state_hostile_bytes),
 	    cmocka_unit_test(test_conmon_table),
 	    cmocka_unit_test(test_conmon_sizes),
+	    cmocka_unit_test(test_real_outputs),
 	    cmocka_unit_test(test_reply_state),
 	    cmocka_unit_test(test_reply_conmon),
 	    cmocka_unit_test(test_helper_state),

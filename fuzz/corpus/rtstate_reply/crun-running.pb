@@ -1,0 +1,1 @@
+éô@0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"!/run/crisp/containers/0123/bundle(ì¸¢İÜ

@@ -1,0 +1,1 @@
+øctr1"/tmp/rtstate-demo/bundle(©†óÏ·çƒö
