@@ -205,15 +205,11 @@ layer_stream_free(struct layer_stream *s)
 static int
 finish(struct layer_stream *s)
 {
-	uint64_t trailing = 0;
+	/* Where the tar reader stopped: bytes it consumed, not what it buffered ahead. */
+	la_int64_t pos = archive_filter_bytes(s->inner, 0);
+	uint64_t end = pos > 0 && (uint64_t)pos <= s->uncompressed ? (uint64_t)pos : s->uncompressed;
 	for (;;) {
-		la_ssize_t n = pull_uncompressed(s);
-		if (n < 0)
-			return (int)n;
-		if (n == 0)
-			break;
-		trailing += (uint64_t)n;
-		if (trailing > s->o.max_trailing) {
+		if (s->uncompressed - end > s->o.max_trailing) {
 			char msg[PARSE_ERROR_MSG_MAX];
 			(void)snprintf(msg, sizeof(msg),
 				       "layer continues more than %llu bytes past the tar "
@@ -221,6 +217,11 @@ finish(struct layer_stream *s)
 				       (unsigned long long)s->o.max_trailing);
 			return fail(s, PARSE_ERR_LIMIT, s->uncompressed, msg);
 		}
+		la_ssize_t n = pull_uncompressed(s);
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
 	}
 	uint8_t d[32];
 	if (mbedtls_sha256_finish_ret(&s->sha, d) != 0)
