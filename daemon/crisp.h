@@ -18,8 +18,10 @@ struct crisp {
 	const char *config_path; /* --config, or NULL for the default (optional) file */
 	/* Directory of the crisp-helper-* binaries. */
 	char *helper_dir;
-	/* Pod sandboxes. */
+	/* Pod sandboxes, images, containers. */
 	struct pods *pods;
+	struct images *images;
+	struct ctrs *ctrs;
 	/* GetContainerEvents subscribers; lifecycle code publishes here. */
 	struct events *events;
 	/* UpdateRuntimeConfig */

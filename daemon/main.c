@@ -17,6 +17,7 @@
 #include "daemon/config.h"
 #include "daemon/crisp.h"
 #include "daemon/grpc_server.h"
+#include "daemon/images.h"
 #include "daemon/log.h"
 #include "daemon/pods.h"
 #include "parsers/base/macro.h"
@@ -276,7 +277,7 @@ serve(struct crisp *cr)
 		return 1;
 	}
 	cr->helper_dir = find_helper_dir(cr->cfg);
-	if (!cr->helper_dir || pods_init(cr, &cr->pods) < 0) {
+	if (!cr->helper_dir || images_init(cr, &cr->images) < 0 || pods_init(cr, &cr->pods) < 0) {
 		log_error(0, "cannot initialise pod state");
 		(void)grpc_server_free(srv);
 		return 1;
@@ -286,6 +287,7 @@ serve(struct crisp *cr)
 	int r = grpc_server_run(srv, sfd, on_signal, cr);
 	(void)grpc_server_free(srv);
 	cr->pods = pods_free(cr->pods);
+	cr->images = images_free(cr->images);
 	free(cr->helper_dir);
 	log_info(0, "crispd stopped");
 	return r < 0 ? 1 : 0;

@@ -4,6 +4,7 @@
  * runs in: daemon/privileged. */
 #include "cri/api.pb-c.h"
 #include "daemon/crisp.h"
+#include "daemon/images.h"
 #include "daemon/pods.h"
 
 const struct config *
@@ -41,6 +42,8 @@ services_register(struct grpc_server *s)
 	if (r < 0)
 		return r;
 	r = pods_register(s);
+	if (r == 0)
+		r = images_register(s);
 	if (r < 0)
 		return r;
 	return runtime_info_register(s);
