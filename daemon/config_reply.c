@@ -14,8 +14,8 @@
 #include "parsers/base/str.h"
 
 /* Longest created timestamp and stop signal name the parser accepts. */
-#define CONFIG_REPLY_CREATED_MAX 64u
-#define CONFIG_REPLY_SIGNAL_MAX  32u
+#define CONFIG_REPLY_CREATED_MAX    64u
+#define CONFIG_REPLY_SIGNAL_MAX     32u
 #define CONFIG_REPLY_SIGNAL_NUM_MAX 64u
 
 typedef bool (*item_ok_fn)(const char *s);
@@ -133,11 +133,9 @@ copy_strv(char *const *v, size_t n, size_t max, item_ok_fn ok, char ***ret, size
 }
 
 static int
-cmp_label_key(const void *a, const void *b)
+cmp_str(const void *a, const void *b)
 {
-	const Crisp__Helper__ConfigReply__Label *x = *(Crisp__Helper__ConfigReply__Label *const *)a;
-	const Crisp__Helper__ConfigReply__Label *y = *(Crisp__Helper__ConfigReply__Label *const *)b;
-	return strcmp(x->key, y->key);
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Labels: bounded UTF-8 keys and values, keys unique (a map with two values for one key
@@ -153,16 +151,17 @@ check_labels(Crisp__Helper__ConfigReply__Label *const *v, size_t n)
 			return -EPROTO;
 	if (n < 2)
 		return 0;
-	Crisp__Helper__ConfigReply__Label **sorted = malloc(n * sizeof(*sorted));
-	if (!sorted)
+	const char **keys = calloc(n, sizeof(*keys));
+	if (!keys)
 		return -ENOMEM;
-	memcpy(sorted, v, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_label_key);
+	for (size_t i = 0; i < n; i++)
+		keys[i] = v[i]->key;
+	qsort(keys, n, sizeof(*keys), cmp_str);
 	int r = 0;
 	for (size_t i = 1; i < n && r == 0; i++)
-		if (strcmp(sorted[i - 1]->key, sorted[i]->key) == 0)
+		if (strcmp(keys[i - 1], keys[i]) == 0)
 			r = -EPROTO;
-	free(sorted);
+	free(keys);
 	return r;
 }
 
@@ -190,8 +189,10 @@ static int
 copy_scalars(const Crisp__Helper__ConfigReply *r, struct img_config *c)
 {
 	bool sig = r->stop_signal && r->stop_signal[0];
-	if (!reply_platform_name_ok(r->os, false) || !reply_platform_name_ok(r->architecture, false) ||
-	    !reply_platform_name_ok(r->variant, true) || !reply_line_ok(r->created, CONFIG_REPLY_CREATED_MAX) ||
+	if (!reply_platform_name_ok(r->os, false) ||
+	    !reply_platform_name_ok(r->architecture, false) ||
+	    !reply_platform_name_ok(r->variant, true) ||
+	    !reply_line_ok(r->created, CONFIG_REPLY_CREATED_MAX) ||
 	    !reply_line_ok(r->user, IMAGE_CONFIG_MAX_USER_LEN) ||
 	    !(r->working_dir && (!r->working_dir[0] || reply_path_ok(r->working_dir))) ||
 	    (sig && !reply_word_ok(r->stop_signal, CONFIG_REPLY_SIGNAL_MAX)) ||
@@ -227,8 +228,8 @@ config_reply_validate(const Crisp__Helper__ConfigReply *r, struct img_config **r
 	if (rc >= 0)
 		rc = copy_strv(r->cmd, r->n_cmd, IMAGE_CONFIG_MAX_ARGS, arg_ok, &c->cmd, &c->n_cmd);
 	if (rc >= 0)
-		rc = copy_strv(r->exposed_ports, r->n_exposed_ports, IMAGE_CONFIG_MAX_PORTS, port_ok,
-			       &c->exposed_ports, &c->n_exposed_ports);
+		rc = copy_strv(r->exposed_ports, r->n_exposed_ports, IMAGE_CONFIG_MAX_PORTS,
+			       port_ok, &c->exposed_ports, &c->n_exposed_ports);
 	if (rc >= 0)
 		rc = copy_strv(r->volumes, r->n_volumes, IMAGE_CONFIG_MAX_VOLUMES, path_ok,
 			       &c->volumes, &c->n_volumes);

@@ -36,12 +36,26 @@ typedef Crisp__Helper__HelperReply HelperReply;
 #define IMG_UNPACK_FACTOR 8u
 #define IMG_UNPACK_SLACK  ((size_t)1 << 20)
 
+/* One helper run: what to run and expect, where messages go, the reply's decoding budget. */
 struct img_run {
 	const struct sandbox_policy *policy;
-	const char *what;    /* "image manifest", ... for messages */
-	size_t reply_max;    /* 0: the policy's */
+	const char *what; /* "image manifest", ... for messages */
+	size_t reply_max; /* 0: the policy's */
 	Crisp__Helper__HelperReply__BodyCase want;
+	char *err;
+	size_t errsz;
+	struct budget budget;
+	ProtobufCAllocator alloc; /* budget_alloc/budget_free over .budget */
 };
+
+static void
+img_run_init(struct img_run *run, const struct sandbox_policy *policy, const char *what,
+	     Crisp__Helper__HelperReply__BodyCase want, char *err, size_t errsz)
+{
+	*run = (struct img_run){
+	    .policy = policy, .what = what, .want = want, .err = err, .errsz = errsz};
+	run->alloc = (ProtobufCAllocator){budget_alloc, budget_free, &run->budget};
+}
 
 static void
 on_helper_log(void *ud, const char *helper, pid_t pid, uint64_t req, const char *line, size_t len)
@@ -54,25 +68,52 @@ on_helper_log(void *ud, const char *helper, pid_t pid, uint64_t req, const char 
 /* The Error body of a reply as a message and an -errno from its class. A code outside the
  * protocol is itself a broken reply. */
 static int
-reply_error(const Crisp__Helper__Error *e, const char *what, char *err, size_t errsz)
+reply_error(const Crisp__Helper__Error *e, struct img_run *run)
 {
 	char esc_m[4 * LOG_MAX_UNTRUSTED + 4], esc_p[4 * LOG_MAX_UNTRUSTED + 4];
-	if (!e->message || !e->path || e->code == PARSE_OK || e->code >= PARSE_CODE_COUNT) {
-		snprintf(err, errsz, "%s: malformed error reply", what);
+	if (!e || !e->message || !e->path || e->code == PARSE_OK || e->code >= PARSE_CODE_COUNT) {
+		snprintf(run->err, run->errsz, "crisp-helper-%s: malformed error reply",
+			 run->policy->name);
 		return -EPROTO;
 	}
-	snprintf(err, errsz, "invalid %s: %s%s%s", what,
+	snprintf(run->err, run->errsz, "invalid %s: %s%s%s", run->what,
 		 log_escape(e->message, strlen(e->message), esc_m, sizeof(esc_m)),
-		 e->path[0] ? " at " : "", log_escape(e->path, strlen(e->path), esc_p, sizeof(esc_p)));
+		 e->path[0] ? " at " : "",
+		 log_escape(e->path, strlen(e->path), esc_p, sizeof(esc_p)));
 	return parse_code_errno((enum parse_code)e->code);
 }
 
-/* Run the helper on req. On success *ret is the unpacked reply whose envelope matched and
- * whose body is run->want (allocated from *b; free with free_unpacked and the same
- * allocator). An Error body is turned into its -errno here. */
+/* Unpack rbuf under the budget and check the envelope: version, the request's id, and a body
+ * that is run->want or an Error (turned into its -errno here). */
 static int
-run_helper(const struct helper_ctx *h, const struct img_run *run, HelperRequest *req,
-	   ProtobufCAllocator *alloc, HelperReply **ret, char *err, size_t errsz)
+decode_reply(struct img_run *run, uint64_t id, const uint8_t *rbuf, size_t rlen, HelperReply **ret)
+{
+	run->budget.left = IMG_UNPACK_FACTOR * rlen + IMG_UNPACK_SLACK;
+	HelperReply *rep = crisp__helper__helper_reply__unpack(&run->alloc, rlen, rbuf);
+	int r = 0;
+	if (!rep || rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
+	    rep->request_id != id ||
+	    (rep->body_case != run->want &&
+	     rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_ERROR)) {
+		snprintf(run->err, run->errsz, "crisp-helper-%s: malformed reply",
+			 run->policy->name);
+		r = -EPROTO;
+	} else if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR) {
+		r = reply_error(rep->error, run);
+	}
+	if (r < 0) {
+		if (rep)
+			crisp__helper__helper_reply__free_unpacked(rep, &run->alloc);
+		return r;
+	}
+	*ret = rep;
+	return 0;
+}
+
+/* Run the helper on req. On success *ret is the unpacked reply whose envelope matched and
+ * whose body is run->want (free with free_unpacked and &run->alloc). */
+static int
+run_helper(const struct helper_ctx *h, struct img_run *run, HelperRequest *req, HelperReply **ret)
 {
 	static _Atomic uint64_t next_id = 1;
 	req->proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
@@ -93,26 +134,11 @@ run_helper(const struct helper_ctx *h, const struct img_run *run, HelperRequest 
 	struct helper_error he;
 	int r = helper_run(&spec, buf, len, &rbuf, &rlen, &he);
 	if (r < 0) {
-		snprintf(err, errsz, "crisp-helper-%s: %s", run->policy->name, he.message);
+		snprintf(run->err, run->errsz, "crisp-helper-%s: %s", run->policy->name,
+			 he.message);
 		return r;
 	}
-	((struct budget *)alloc->allocator_data)->left = IMG_UNPACK_FACTOR * rlen + IMG_UNPACK_SLACK;
-	HelperReply *rep = crisp__helper__helper_reply__unpack(alloc, rlen, rbuf);
-	if (!rep || rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    rep->request_id != req->request_id ||
-	    (rep->body_case != run->want && rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_ERROR)) {
-		if (rep)
-			crisp__helper__helper_reply__free_unpacked(rep, alloc);
-		snprintf(err, errsz, "crisp-helper-%s: malformed reply", run->policy->name);
-		return -EPROTO;
-	}
-	if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR) {
-		r = rep->error ? reply_error(rep->error, run->what, err, errsz) : -EPROTO;
-		crisp__helper__helper_reply__free_unpacked(rep, alloc);
-		return r;
-	}
-	*ret = rep;
-	return 0;
+	return decode_reply(run, req->request_id, rbuf, rlen, ret);
 }
 
 static size_t
@@ -125,10 +151,15 @@ reply_cap(size_t doc_len)
 	return cap;
 }
 
+/* Release the reply; a validator's failure becomes the RPC's error. */
 static int
-validation_failed(const char *helper, int r, char *err, size_t errsz)
+finish(struct img_run *run, HelperReply *rep, int r)
 {
-	snprintf(err, errsz, "crisp-helper-%s: reply failed validation", helper);
+	crisp__helper__helper_reply__free_unpacked(rep, &run->alloc);
+	if (r >= 0)
+		return 0;
+	snprintf(run->err, run->errsz, "crisp-helper-%s: reply failed validation",
+		 run->policy->name);
 	return r == -ENOMEM ? r : -EPROTO;
 }
 
@@ -151,17 +182,17 @@ img_parse_manifest(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_MANIFEST;
 	req.manifest = &body;
-	const struct img_run run = {POLICY_MANIFEST, "image manifest", reply_cap(len),
-				    CRISP__HELPER__HELPER_REPLY__BODY_MANIFEST};
-	struct budget b = {0};
-	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
+	struct img_run run;
+	img_run_init(&run, POLICY_MANIFEST, "image manifest",
+		     CRISP__HELPER__HELPER_REPLY__BODY_MANIFEST, err, errsz);
+	run.reply_max = reply_cap(len);
 	HelperReply *rep = NULL;
-	int r = run_helper(h, &run, &req, &a, &rep, err, errsz);
+	int r = run_helper(h, &run, &req, &rep);
 	if (r < 0)
 		return r;
-	r = rep->manifest ? manifest_reply_validate(rep->manifest, content_type, ret) : -EPROTO;
-	crisp__helper__helper_reply__free_unpacked(rep, &a);
-	return r < 0 ? validation_failed("manifest", r, err, errsz) : 0;
+	return finish(&run, rep,
+		      rep->manifest ? manifest_reply_validate(rep->manifest, content_type, ret)
+				    : -EPROTO);
 }
 
 int
@@ -180,17 +211,30 @@ img_parse_config(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_CONFIG;
 	req.config = &body;
-	const struct img_run run = {POLICY_CONFIG, "image config", reply_cap(len),
-				    CRISP__HELPER__HELPER_REPLY__BODY_CONFIG};
-	struct budget b = {0};
-	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
+	struct img_run run;
+	img_run_init(&run, POLICY_CONFIG, "image config", CRISP__HELPER__HELPER_REPLY__BODY_CONFIG,
+		     err, errsz);
+	run.reply_max = reply_cap(len);
 	HelperReply *rep = NULL;
-	int r = run_helper(h, &run, &req, &a, &rep, err, errsz);
+	int r = run_helper(h, &run, &req, &rep);
 	if (r < 0)
 		return r;
-	r = rep->config ? config_reply_validate(rep->config, ret) : -EPROTO;
-	crisp__helper__helper_reply__free_unpacked(rep, &a);
-	return r < 0 ? validation_failed("config", r, err, errsz) : 0;
+	return finish(&run, rep, rep->config ? config_reply_validate(rep->config, ret) : -EPROTO);
+}
+
+/* The daemon read both files with PASSWD_MAX_FILE_SIZE as the cap: a bigger buffer is a
+ * caller bug, refused before any helper runs. */
+static int
+check_user_files(const uint8_t *passwd, size_t passwd_len, const uint8_t *group, size_t group_len,
+		 char *err, size_t errsz)
+{
+	if (passwd_len > PASSWD_MAX_FILE_SIZE || group_len > PASSWD_MAX_FILE_SIZE ||
+	    (passwd_len && !passwd) || (group_len && !group)) {
+		snprintf(err, errsz, "/etc/passwd or /etc/group over the limit of %u bytes",
+			 PASSWD_MAX_FILE_SIZE);
+		return -E2BIG;
+	}
+	return 0;
 }
 
 int
@@ -200,14 +244,10 @@ img_resolve_user(const struct helper_ctx *h, const uint8_t *passwd, size_t passw
 {
 	if (!spec)
 		spec = "";
-	/* The daemon read both files with this cap already; a bigger buffer is a caller bug,
-	 * and a spec longer than the config parser allows cannot have come from an image. */
-	if (passwd_len > PASSWD_MAX_FILE_SIZE || group_len > PASSWD_MAX_FILE_SIZE ||
-	    (passwd_len && !passwd) || (group_len && !group)) {
-		snprintf(err, errsz, "/etc/passwd or /etc/group over the limit of %u bytes",
-			 PASSWD_MAX_FILE_SIZE);
-		return -E2BIG;
-	}
+	int r = check_user_files(passwd, passwd_len, group, group_len, err, errsz);
+	if (r < 0)
+		return r;
+	/* A spec longer than the config parser allows cannot have come from an image. */
 	if (strnlen(spec, IMAGE_CONFIG_MAX_USER_LEN + 1) > IMAGE_CONFIG_MAX_USER_LEN) {
 		snprintf(err, errsz, "USER longer than %u bytes", IMAGE_CONFIG_MAX_USER_LEN);
 		return -EINVAL;
@@ -221,15 +261,13 @@ img_resolve_user(const struct helper_ctx *h, const uint8_t *passwd, size_t passw
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_PASSWD;
 	req.passwd = &body;
-	const struct img_run run = {POLICY_PASSWD, "USER", 0,
-				    CRISP__HELPER__HELPER_REPLY__BODY_PASSWD};
-	struct budget b = {0};
-	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
+	struct img_run run;
+	img_run_init(&run, POLICY_PASSWD, "USER", CRISP__HELPER__HELPER_REPLY__BODY_PASSWD, err,
+		     errsz);
 	HelperReply *rep = NULL;
-	int r = run_helper(h, &run, &req, &a, &rep, err, errsz);
+	r = run_helper(h, &run, &req, &rep);
 	if (r < 0)
 		return r;
-	r = rep->passwd ? passwd_reply_validate(rep->passwd, spec, ret) : -EPROTO;
-	crisp__helper__helper_reply__free_unpacked(rep, &a);
-	return r < 0 ? validation_failed("passwd", r, err, errsz) : 0;
+	return finish(&run, rep,
+		      rep->passwd ? passwd_reply_validate(rep->passwd, spec, ret) : -EPROTO);
 }

@@ -70,7 +70,7 @@ reply_platform_name_ok(const char *s, bool may_be_empty)
 {
 	if (may_be_empty && s && s[0] == '\0')
 		return true;
-	if (!reply_word_ok(s, PLATFORM_MAX_FIELD_LEN))
+	if (!s || !reply_word_ok(s, PLATFORM_MAX_FIELD_LEN))
 		return false;
 	for (; *s; s++)
 		if (*s >= 'A' && *s <= 'Z')

@@ -17,12 +17,12 @@
 typedef Crisp__Helper__ManifestReply__Descriptor Desc;
 typedef Crisp__Helper__ManifestReply__Platform Platform;
 
-#define MT_OCI_INDEX     "application/vnd.oci.image.index.v1+json"
-#define MT_OCI_MANIFEST  "application/vnd.oci.image.manifest.v1+json"
-#define MT_DOCKER_LIST   "application/vnd.docker.distribution.manifest.list.v2+json"
+#define MT_OCI_INDEX      "application/vnd.oci.image.index.v1+json"
+#define MT_OCI_MANIFEST   "application/vnd.oci.image.manifest.v1+json"
+#define MT_DOCKER_LIST    "application/vnd.docker.distribution.manifest.list.v2+json"
 #define MT_DOCKER_SCHEMA2 "application/vnd.docker.distribution.manifest.v2+json"
-#define MT_OCI_CONFIG    "application/vnd.oci.image.config.v1+json"
-#define MT_DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+#define MT_OCI_CONFIG     "application/vnd.oci.image.config.v1+json"
+#define MT_DOCKER_CONFIG  "application/vnd.docker.container.image.v1+json"
 
 /* The layer types crisp unpacks and the compression each implies. The daemon keeps its own
  * table: a helper that says "zstd" for a gzip type is lying, and the reply is refused. */
@@ -95,7 +95,8 @@ enum desc_role {
 static int
 copy_platform(const Platform *p, struct img_descriptor *out)
 {
-	if (!reply_platform_name_ok(p->os, false) || !reply_platform_name_ok(p->architecture, false) ||
+	if (!reply_platform_name_ok(p->os, false) ||
+	    !reply_platform_name_ok(p->architecture, false) ||
 	    !reply_platform_name_ok(p->variant, true))
 		return -EPROTO;
 	bool ok = true;
@@ -123,7 +124,8 @@ check_role(const Desc *d, enum desc_role role)
 		/* Only image configs: an artifact (helm chart, signature) is not runnable. */
 		if ((strcmp(d->media_type, MT_OCI_CONFIG) != 0 &&
 		     strcmp(d->media_type, MT_DOCKER_CONFIG) != 0) ||
-		    d->compression != CRISP__HELPER__MANIFEST_REPLY__COMPRESSION__COMPRESSION_NONE ||
+		    d->compression !=
+			CRISP__HELPER__MANIFEST_REPLY__COMPRESSION__COMPRESSION_NONE ||
 		    d->platform)
 			return -EPROTO;
 		return 0;
@@ -197,9 +199,8 @@ check_shape(const Crisp__Helper__ManifestReply *r, const char *content_type)
 	    strcmp(content_type, r->media_type) != 0)
 		return -EPROTO;
 	if (index)
-		return r->config || r->n_layers || r->n_manifests > MANIFEST_MAX_MANIFESTS
-			   ? -EPROTO
-			   : 0;
+		return r->config || r->n_layers || r->n_manifests > MANIFEST_MAX_MANIFESTS ? -EPROTO
+											   : 0;
 	return !r->config || r->n_manifests || r->n_layers > MANIFEST_MAX_LAYERS ? -EPROTO : 0;
 }
 
@@ -214,7 +215,7 @@ manifest_reply_validate(const Crisp__Helper__ManifestReply *r, const char *conte
 		return -ENOMEM;
 	int rc = 0;
 	m->kind = r->kind == CRISP__HELPER__MANIFEST_REPLY__KIND__KIND_INDEX ? IMG_KIND_INDEX
-									      : IMG_KIND_MANIFEST;
+									     : IMG_KIND_MANIFEST;
 	m->media_type = strdup(r->media_type);
 	if (!m->media_type)
 		rc = -ENOMEM;
@@ -247,8 +248,12 @@ static void
 lower_copy(char *dst, const char *src)
 {
 	size_t i = 0;
-	for (; src && src[i] && i < PLATFORM_MAX_FIELD_LEN; i++)
-		dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
+	for (; src && src[i] && i < PLATFORM_MAX_FIELD_LEN; i++) {
+		char c = src[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + ('a' - 'A'));
+		dst[i] = c;
+	}
 	dst[i] = '\0';
 }
 

@@ -98,8 +98,7 @@ ids_ok(const Crisp__Helper__PasswdReply *r)
 }
 
 int
-passwd_reply_validate(const Crisp__Helper__PasswdReply *r, const char *spec,
-		      struct img_user **ret)
+passwd_reply_validate(const Crisp__Helper__PasswdReply *r, const char *spec, struct img_user **ret)
 {
 	if (!r || !r->name || !r->home || !ids_ok(r) || (r->name[0] && !name_ok(r->name)) ||
 	    !reply_line_ok(r->home, PASSWD_MAX_LINE_LEN) || !spec_ok(r, spec ? spec : ""))

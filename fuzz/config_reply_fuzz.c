@@ -29,12 +29,11 @@ check_config(const struct img_config *c)
 {
 	FUZZ_ASSERT(c->os && c->os[0] && c->architecture && c->architecture[0]);
 	FUZZ_ASSERT(!c->variant || c->variant[0]);
-	FUZZ_ASSERT(c->n_env <= IMAGE_CONFIG_MAX_ENV && c->n_cmd <= IMAGE_CONFIG_MAX_ARGS &&
-		    c->n_entrypoint <= IMAGE_CONFIG_MAX_ARGS &&
-		    c->n_volumes <= IMAGE_CONFIG_MAX_VOLUMES &&
-		    c->n_exposed_ports <= IMAGE_CONFIG_MAX_PORTS &&
-		    c->n_labels <= IMAGE_CONFIG_MAX_LABELS &&
-		    c->n_diff_ids <= IMAGE_CONFIG_MAX_DIFF_IDS);
+	FUZZ_ASSERT(
+	    c->n_env <= IMAGE_CONFIG_MAX_ENV && c->n_cmd <= IMAGE_CONFIG_MAX_ARGS &&
+	    c->n_entrypoint <= IMAGE_CONFIG_MAX_ARGS && c->n_volumes <= IMAGE_CONFIG_MAX_VOLUMES &&
+	    c->n_exposed_ports <= IMAGE_CONFIG_MAX_PORTS &&
+	    c->n_labels <= IMAGE_CONFIG_MAX_LABELS && c->n_diff_ids <= IMAGE_CONFIG_MAX_DIFF_IDS);
 	for (size_t i = 0; i < c->n_env; i++) {
 		const char *eq = strchr(c->env[i], '=');
 		FUZZ_ASSERT(eq && eq != c->env[i]);

@@ -38,8 +38,11 @@ check_manifest(const struct img_manifest *m)
 		FUZZ_ASSERT(m->n_manifests <= MANIFEST_MAX_MANIFESTS);
 		for (size_t i = 0; i < m->n_manifests; i++)
 			check_desc(&m->manifests[i], 1);
-		static const char *const want[][2] = {
-		    {"amd64", NULL}, {"arm64", "v8"}, {"arm", "v7"}, {"x86_64", "v3"}, {"arm", NULL}};
+		static const char *const want[][2] = {{"amd64", NULL},
+						      {"arm64", "v8"},
+						      {"arm", "v7"},
+						      {"x86_64", "v3"},
+						      {"arm", NULL}};
 		for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 			int r = img_manifest_select(m, want[i][0], want[i][1]);
 			FUZZ_ASSERT(r == -ENOENT || (r >= 0 && (size_t)r < m->n_manifests));

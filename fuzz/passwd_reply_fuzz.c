@@ -17,8 +17,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const specs[] = {
-    "",     "0",     "1000",           "nobody",         "1000:1000", "nobody:nogroup",
-    "root", "0:0",   "4294967295",     "65534:65534",    "bin:0",     "daemon",
+    "",     "0",   "1000",       "nobody",      "1000:1000", "nobody:nogroup",
+    "root", "0:0", "4294967295", "65534:65534", "bin:0",     "daemon",
 };
 
 static void
@@ -27,7 +27,8 @@ check_user(const struct img_user *u, const char *spec)
 	FUZZ_ASSERT(u->uid <= PASSWD_MAX_ID && u->gid <= PASSWD_MAX_ID);
 	FUZZ_ASSERT(u->n_sgids <= PASSWD_MAX_SUPP_GROUPS && u->home);
 	for (size_t i = 0; i < u->n_sgids; i++)
-		FUZZ_ASSERT(u->sgids[i] <= PASSWD_MAX_ID && (i == 0 || u->sgids[i - 1] < u->sgids[i]));
+		FUZZ_ASSERT(u->sgids[i] <= PASSWD_MAX_ID &&
+			    (i == 0 || u->sgids[i - 1] < u->sgids[i]));
 	FUZZ_ASSERT(!u->name || u->name[0]);
 	if (!strcmp(spec, "") || !strcmp(spec, "0") || !strcmp(spec, "0:0"))
 		FUZZ_ASSERT(u->uid == 0);

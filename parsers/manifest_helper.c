@@ -72,8 +72,9 @@ fill_desc(Desc *out, Platform *pl, const struct descriptor *d, bool index_entry)
 	out->media_type = d->media_type_str;
 	out->digest = d->digest;
 	out->size = d->size;
-	out->compression = index_entry ? CRISP__HELPER__MANIFEST_REPLY__COMPRESSION__COMPRESSION_NONE
-				       : compression_of(d);
+	out->compression = index_entry
+			       ? CRISP__HELPER__MANIFEST_REPLY__COMPRESSION__COMPRESSION_NONE
+			       : compression_of(d);
 	if (index_entry && d->platform) {
 		crisp__helper__manifest_reply__platform__init(pl);
 		pl->os = d->platform->os;
@@ -90,7 +91,8 @@ desc_array(const struct descriptor *v, size_t n, bool index_entry)
 {
 	Desc *d = calloc(n ? n : 1, sizeof(*d));
 	Platform *pl = calloc(n ? n : 1, sizeof(*pl));
-	Desc **p = calloc(n ? n : 1, sizeof(*p));
+	/* sizeof(void *): an array of pointers (clang-tidy reads sizeof(Desc *) as a slip). */
+	Desc **p = calloc(n ? n : 1, sizeof(void *));
 	if (!d || !pl || !p)
 		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
@@ -103,14 +105,14 @@ desc_array(const struct descriptor *v, size_t n, bool index_entry)
 static _Noreturn void
 do_manifest(HelperReply *rep, const Crisp__Helper__ManifestRequest *mr)
 {
-	struct manifest_opts opts = {.content_type = mr->media_type && mr->media_type[0]
-							 ? mr->media_type
-							 : NULL};
+	struct manifest_opts opts = {
+	    .content_type = mr->media_type && mr->media_type[0] ? mr->media_type : NULL};
 	struct manifest *m = NULL;
 	struct parse_error e;
 	if (manifest_parse(mr->document.data, mr->document.len, &opts, &m, &e) < 0)
 		send_error(rep, &e);
-	bool index = m->media_type == MEDIA_TYPE_OCI_INDEX || m->media_type == MEDIA_TYPE_DOCKER_LIST;
+	bool index =
+	    m->media_type == MEDIA_TYPE_OCI_INDEX || m->media_type == MEDIA_TYPE_DOCKER_LIST;
 	ManifestReply out;
 	Desc config;
 	crisp__helper__manifest_reply__init(&out);

@@ -60,8 +60,7 @@ do_passwd(HelperReply *rep, const Crisp__Helper__PasswdRequest *pr)
 	    passwd_parse(pr->document.data, pr->document.len, &opts, &pw, &e) < 0)
 		send_error(rep, &e, "/etc/passwd");
 	if (pr->group_document.len > 0 &&
-	    passwd_group_parse(pr->group_document.data, pr->group_document.len, &opts, &gr, &e) <
-		0)
+	    passwd_group_parse(pr->group_document.data, pr->group_document.len, &opts, &gr, &e) < 0)
 		send_error(rep, &e, "/etc/group");
 	if (passwd_resolve(spec, strlen(spec), pw, gr, &u, &e) < 0)
 		send_error(rep, &e, "USER");

@@ -148,7 +148,7 @@ static void
 config_seeds(void)
 {
 	const char *env[] = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-		       "LANG=C.UTF-8", "MULTI=line1\nline2"};
+			     "LANG=C.UTF-8", "MULTI=line1\nline2"};
 	const char *cmd[] = {"/bin/sh", "-c", "echo hi"};
 	const char *ports[] = {"80/tcp", "53/udp", "9/sctp"};
 	const char *vols[] = {"/data", "/var/lib/x"};

@@ -38,8 +38,8 @@ typedef Crisp__Helper__ConfigReply CReply;
 typedef Crisp__Helper__ConfigReply__Label Label;
 typedef Crisp__Helper__PasswdReply PReply;
 
-#define D1 "sha256:592a2766096e42ae81cd8d60f11964c9999e9eaa5169e1fcc5a06739c1f734b9"
-#define D2 "sha256:7847f96e41f45d4839f71a36c817d38e01f1d37992663f681d009bc54e9cb8dc"
+#define D1          "sha256:592a2766096e42ae81cd8d60f11964c9999e9eaa5169e1fcc5a06739c1f734b9"
+#define D2          "sha256:7847f96e41f45d4839f71a36c817d38e01f1d37992663f681d009bc54e9cb8dc"
 #define MT_INDEX    "application/vnd.oci.image.index.v1+json"
 #define MT_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define MT_D2       "application/vnd.docker.distribution.manifest.v2+json"
@@ -270,7 +270,8 @@ test_manifest_reply_hostile(void **state)
 	}
 }
 
-/* ---- img_manifest_select ----------------------------------------------------------------------- */
+/* ---- img_manifest_select -----------------------------------------------------------------------
+ */
 
 struct sel_entry {
 	const char *mt, *os, *arch, *variant;
@@ -302,28 +303,31 @@ test_manifest_select(void **state)
 {
 	(void)state;
 	static const struct sel_entry entries[] = {
-	    {MT_MANIFEST, "windows", "amd64", NULL},             /* 0 */
-	    {MT_MANIFEST, "linux", "amd64", NULL},               /* 1 */
-	    {MT_MANIFEST, "linux", "arm", "v5"},                 /* 2 */
-	    {MT_MANIFEST, "linux", "arm", "v6"},                 /* 3 */
-	    {MT_D2, "linux", "arm64", NULL},                     /* 4 */
-	    {MT_MANIFEST, "linux", "amd64", "v3"},               /* 5 */
-	    {MT_MANIFEST, "unknown", "unknown", NULL},           /* 6 attestation */
+	    {MT_MANIFEST, "windows", "amd64", NULL},                  /* 0 */
+	    {MT_MANIFEST, "linux", "amd64", NULL},                    /* 1 */
+	    {MT_MANIFEST, "linux", "arm", "v5"},                      /* 2 */
+	    {MT_MANIFEST, "linux", "arm", "v6"},                      /* 3 */
+	    {MT_D2, "linux", "arm64", NULL},                          /* 4 */
+	    {MT_MANIFEST, "linux", "amd64", "v3"},                    /* 5 */
+	    {MT_MANIFEST, "unknown", "unknown", NULL},                /* 6 attestation */
 	    {"application/vnd.example+json", "linux", "s390x", NULL}, /* 7 not a manifest */
-	    {MT_MANIFEST, NULL, NULL, NULL},                     /* 8 no platform */
-	    {MT_MANIFEST, "linux", "amd64", NULL},               /* 9 tie with 1 */
-	    {MT_MANIFEST, "linux", "386", NULL},                 /* 10 */
+	    {MT_MANIFEST, NULL, NULL, NULL},                          /* 8 no platform */
+	    {MT_MANIFEST, "linux", "amd64", NULL},                    /* 9 tie with 1 */
+	    {MT_MANIFEST, "linux", "386", NULL},                      /* 10 */
 	};
+
 	static const struct {
 		const char *arch, *variant;
 		int want;
 	} cases[] = {
-	    {"amd64", NULL, 1},  {"x86_64", "", 1},    {"AMD64", "v1", 1}, {"amd64", "v2", 1},
-	    {"amd64", "v3", 5},  {"amd64", "v4", 5},   {"arm", "v7", 3},   {"arm", NULL, 3},
-	    {"armhf", NULL, 3},  {"arm", "v6", 3},     {"arm", "6", 3},    {"arm", "v5", 2},
-	    {"armel", NULL, 3},  {"arm", "v8", 3},     {"arm64", NULL, 4}, {"arm64", "v8", 4},
-	    {"aarch64", "8", 4}, {"arm64", "v9", -ENOENT}, {"s390x", NULL, -ENOENT},
-	    {"i686", NULL, 10},  {"unknown", NULL, -ENOENT}, {"riscv64", NULL, -ENOENT},
+	    {"amd64", NULL, 1},         {"x86_64", "", 1},   {"AMD64", "v1", 1},
+	    {"amd64", "v2", 1},         {"amd64", "v3", 5},  {"amd64", "v4", 5},
+	    {"arm", "v7", 3},           {"arm", NULL, 3},    {"armhf", NULL, 3},
+	    {"arm", "v6", 3},           {"arm", "6", 3},     {"arm", "v5", 2},
+	    {"armel", NULL, 3},         {"arm", "v8", 3},    {"arm64", NULL, 4},
+	    {"arm64", "v8", 4},         {"aarch64", "8", 4}, {"arm64", "v9", -ENOENT},
+	    {"s390x", NULL, -ENOENT},   {"i686", NULL, 10},  {"unknown", NULL, -ENOENT},
+	    {"riscv64", NULL, -ENOENT},
 	};
 	struct img_manifest *m = make_index(entries, ELEMENTSOF(entries));
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -350,7 +354,8 @@ test_manifest_select(void **state)
 	img_manifest_free(m);
 }
 
-/* ---- config replies ----------------------------------------------------------------------------- */
+/* ---- config replies -----------------------------------------------------------------------------
+ */
 
 #define CFIX_MAX 4200u
 
@@ -446,6 +451,7 @@ static void c_user_newline(struct cfix *f) { f->c.user = UNCONST("root\nx"); }
 static void c_user_long(struct cfix *f) { f->c.user = repeat('u', IMAGE_CONFIG_MAX_USER_LEN + 1); }
 static void c_null_env(struct cfix *f) { f->c.env = NULL; }
 static void c_null_label(struct cfix *f) { f->labp[1] = NULL; }
+
 /* clang-format on */
 
 static const struct {
@@ -554,7 +560,8 @@ test_config_reply_hostile(void **state)
 	}
 }
 
-/* ---- passwd replies ----------------------------------------------------------------------------- */
+/* ---- passwd replies -----------------------------------------------------------------------------
+ */
 
 struct pfix {
 	PReply p;
@@ -601,6 +608,7 @@ static void p_no_entry_gid(struct pfix *f) { f->spec = "4242"; f->p.uid = 4242; 
 static void p_no_entry_home(struct pfix *f) { f->spec = "4242"; f->p.uid = 4242; f->p.name = UNCONST(""); f->p.home = UNCONST("/root"); f->p.n_sgids = 0; f->p.gid = 0; }
 static void p_no_entry_sgids(struct pfix *f) { f->spec = "4242"; f->p.uid = 4242; f->p.name = UNCONST(""); f->p.home = UNCONST("/"); f->p.gid = 0; }
 static void p_spec_out_of_range(struct pfix *f) { f->spec = "99999999999999999999"; f->p.uid = 0; }
+
 /* clang-format on */
 
 static const struct {
@@ -692,7 +700,8 @@ test_passwd_reply_hostile(void **state)
 	}
 }
 
-/* ---- the real helpers ------------------------------------------------------------------------------ */
+/* ---- the real helpers
+ * ------------------------------------------------------------------------------ */
 
 static uint8_t *
 read_file(const char *path, size_t *ret_len)
@@ -747,8 +756,8 @@ test_helper_manifest(void **state)
 	img_manifest_free(m);
 
 	r = parse_manifest_file("tests/data/manifest/valid/docker_manifest_list.json",
-				"application/vnd.docker.distribution.manifest.list.v2+json", &m, err,
-				sizeof(err));
+				"application/vnd.docker.distribution.manifest.list.v2+json", &m,
+				err, sizeof(err));
 	assert_int_equal(r, 0);
 	assert_int_equal(m->kind, IMG_KIND_INDEX);
 	assert_int_equal(m->n_manifests, 4);
@@ -783,14 +792,14 @@ static void
 test_helper_manifest_refused(void **state)
 {
 	(void)state;
+
 	static const struct {
 		const char *path, *ct;
 		int want;
 		const char *msg;
 	} cases[] = {
 	    {"tests/data/manifest/invalid/schema1_signed.json", NULL, -EOPNOTSUPP, "schema 1"},
-	    {"tests/data/manifest/invalid/schema1_media_type.json", NULL, -EOPNOTSUPP,
-	     "schema 1"},
+	    {"tests/data/manifest/invalid/schema1_media_type.json", NULL, -EOPNOTSUPP, "schema 1"},
 	    {"tests/data/manifest/valid/docker_manifest.json",
 	     "application/vnd.docker.distribution.manifest.v1+prettyjws", -EOPNOTSUPP, "schema 1"},
 	    {"tests/data/manifest/invalid/duplicate_key_top.json", NULL, -EINVAL, "duplicate"},
@@ -801,6 +810,7 @@ test_helper_manifest_refused(void **state)
 	    {"tests/data/manifest/invalid/helm_chart_config.json", NULL, -EOPNOTSUPP, "config"},
 	    {"tests/data/manifest/invalid/deep_nesting_10000.json", NULL, -E2BIG, ""},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
 		struct img_manifest *m = NULL;
 		char err[512] = "";
@@ -816,9 +826,8 @@ test_helper_manifest_refused(void **state)
 	char err[256];
 	uint8_t *big = calloc(1, MANIFEST_MAX_SIZE + 1);
 	assert_non_null(big);
-	assert_int_equal(img_parse_manifest(&h, big, MANIFEST_MAX_SIZE + 1, NULL, &m, err,
-					    sizeof(err)),
-			 -E2BIG);
+	assert_int_equal(
+	    img_parse_manifest(&h, big, MANIFEST_MAX_SIZE + 1, NULL, &m, err, sizeof(err)), -E2BIG);
 	free(big);
 }
 
@@ -882,6 +891,7 @@ test_helper_config(void **state)
 	    {"tests/data/image_config/invalid/diff_id_bad.json", -EINVAL},
 	    {"tests/data/image_config/invalid/deep_nesting.json", -E2BIG},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
 		buf = read_file(bad[i].path, &len);
 		c = NULL;
@@ -921,8 +931,8 @@ run_user_cases(const uint8_t *pw, size_t pwlen, const uint8_t *gr, size_t grlen,
 		if (u->uid != c->uid || u->gid != c->gid || u->n_sgids != c->n_sgids ||
 		    (c->name ? !u->name || strcmp(u->name, c->name) : u->name != NULL) ||
 		    strcmp(u->home, c->home))
-			fail_msg("USER '%s': got %u:%u (%zu groups) %s %s", c->spec, u->uid,
-				 u->gid, u->n_sgids, u->name ? u->name : "(null)", u->home);
+			fail_msg("USER '%s': got %u:%u (%zu groups) %s %s", c->spec, u->uid, u->gid,
+				 u->n_sgids, u->name ? u->name : "(null)", u->home);
 		img_user_free(u);
 	}
 }
@@ -983,9 +993,9 @@ test_helper_passwd(void **state)
 	struct helper_ctx h = ctx();
 	struct img_user *u = NULL;
 	char err[256];
-	assert_int_equal(img_resolve_user(&h, pw, PASSWD_MAX_FILE_SIZE + 1, NULL, 0, "0", &u, err,
-					  sizeof(err)),
-			 -E2BIG);
+	assert_int_equal(
+	    img_resolve_user(&h, pw, PASSWD_MAX_FILE_SIZE + 1, NULL, 0, "0", &u, err, sizeof(err)),
+	    -E2BIG);
 }
 
 /* The helpers' own limits hold against a document at the cap (4 MiB of passwd and group). */
@@ -1014,8 +1024,8 @@ test_helper_passwd_big(void **state)
 	struct img_user *u = NULL;
 	char err[512] = "";
 	/* Over PASSWD_MAX_ENTRIES lines: a limit, never a partial read. */
-	int r = img_resolve_user(&h, (uint8_t *)pw, np, (uint8_t *)gr, ng, "app", &u, err,
-				 sizeof(err));
+	int r =
+	    img_resolve_user(&h, (uint8_t *)pw, np, (uint8_t *)gr, ng, "app", &u, err, sizeof(err));
 	if (r != -E2BIG)
 		fail_msg("big files: got %d '%s'", r, err);
 }
