@@ -168,6 +168,7 @@ $(STREAM_SERVER): tests/integration/grpc_stream_server.c $(LIBDAEMON) $(LIBPROTO
 DEB_PKGS := gcc make clang pkg-config git libseccomp-dev libselinux1-dev libcap-ng-dev \
 	libprotobuf-c-dev protobuf-c-compiler libmbedtls-dev libcurl4-openssl-dev libarchive-dev \
 	libcmocka-dev libnghttp2-dev libjansson-dev libinih-dev zlib1g-dev libclang-rt-14-dev \
+	libzstd-dev liblz4-dev zstd \
 	runc crun conmon containernetworking-plugins iptables busybox-static docker-registry iproute2 \
 	python3 python3-grpcio python3-grpc-tools python3-protobuf python3-pytest \
 	golang-go golang-google-grpc-dev clang-tidy clang-format cppcheck

@@ -11,9 +11,15 @@ TEST_LIBS += $(UNPACK_LIBS)
 UNPACK_HELPER := $(B)/crisp-helper-unpack
 HELPERS += $(UNPACK_HELPER)
 UNPACK_HELPER_OBJ := $(B)/obj/parsers/unpack_helper.o $(B)/obj/parsers/unpack_fs_helper.o
+# Release builds link it -static-pie like the other helpers (HELPER_LDFLAGS, mk/sandbox.mk).
+# libarchive.a's archive_read_append_filter() names every decompressor it knows, so the static
+# link needs their archives too (libzstd-dev and liblz4-dev in DEB_PKGS): that code is in the
+# binary but unreachable, since only the one filter the request names is ever appended.
+UNPACK_STATIC_LIBS = $(if $(HELPER_LDFLAGS),-lz -lzstd -lbz2 -llzma -llz4)
 $(UNPACK_HELPER): $(UNPACK_HELPER_OBJ) $(LIBPARSERS) $(LIBSANDBOX) $(LIBPROTO)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(UNPACK_LIBS) -lprotobuf-c $(SANDBOX_LIBS)
+	$(Q)$(CC) $(LDFLAGS_ALL) $(HELPER_LDFLAGS) -o $@ $^ $(UNPACK_LIBS) -lprotobuf-c \
+		$(SANDBOX_LIBS) $(UNPACK_STATIC_LIBS)
 
 FUZZ_TARGETS += tar_entry layer_stream unpack_reply
 

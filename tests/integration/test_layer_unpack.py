@@ -328,3 +328,20 @@ def test_confinement(env):
     assert int(status["CapEff"], 16) == want
     assert int(status["CapPrm"], 16) == want
     assert int(status["CapAmb"], 16) == 0
+
+
+def test_names_bytes_kept(env):
+    """UTF-8 pax names and raw non-UTF-8 names (GNU and pax hdrcharset=BINARY) keep their
+    bytes: the helper reads them without any charset conversion."""
+    for fmt, name, want in [(tarfile.PAX_FORMAT, "caf\u00e9/na\u00efve", b"caf\xc3\xa9"),
+                            (tarfile.GNU_FORMAT, "raw\udce9gnu", b"raw\xe9gnu"),
+                            (tarfile.PAX_FORMAT, "raw\udce9pax", b"raw\xe9pax")]:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=fmt, encoding="utf-8",
+                          errors="surrogateescape") as t:
+            info = tarfile.TarInfo(name)
+            info.size = 1
+            t.addfile(info, io.BytesIO(b"x"))
+        res, d = env.unpack(buf.getvalue())
+        assert res["ok"], res
+        assert os.listdir(os.fsencode(d)) == [want]
