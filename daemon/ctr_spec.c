@@ -199,10 +199,19 @@ env_list_done(struct env_list *l)
 	free(l->v);
 }
 
+/* One NAME=value, as bytes (a CRI value may hold a NUL, which validate_env refuses). */
+struct env_kv {
+	const char *name;
+	size_t name_len;
+	const char *value;
+	size_t value_len;
+};
+
 static int
-env_push(struct spec_ctx *c, struct env_list *l, const char *name, size_t name_len,
-	 const char *value, size_t value_len, const char *field)
+env_push(struct spec_ctx *c, struct env_list *l, struct env_kv e, const char *field)
 {
+	const char *name = e.name, *value = e.value;
+	size_t name_len = e.name_len, value_len = e.value_len;
 	struct policy_error pe;
 	if (validate_env(name, name_len, value, value_len, &pe) < 0)
 		return spec_fail(c, -EINVAL, "%s: %s", field, pe.message);
@@ -298,14 +307,17 @@ env_collect(struct spec_ctx *c, struct env_list *l)
 		const char *e = img->env[i], *eq = strchr(e, '=');
 		if (!eq || eq == e)
 			return spec_fail(c, -EINVAL, "image env entry %zu: no NAME=value", i);
-		r = env_push(c, l, e, (size_t)(eq - e), eq + 1, strlen(eq + 1), "image env");
+		r = env_push(c, l, (struct env_kv){e, (size_t)(eq - e), eq + 1, strlen(eq + 1)},
+			     "image env");
 	}
 	const Runtime__V1__ContainerConfig *cfg = c->in->cfg;
 	for (size_t i = 0; r == 0 && i < cfg->n_envs; i++) {
 		const Runtime__V1__KeyValue *kv = cfg->envs[i];
 		const char *k = kv->key ? kv->key : "";
-		r = env_push(c, l, k, strlen(k), (const char *)kv->value.data, kv->value.len,
-			     "envs");
+		r = env_push(
+		    c, l,
+		    (struct env_kv){k, strlen(k), (const char *)kv->value.data, kv->value.len},
+		    "envs");
 	}
 	return r;
 }
@@ -315,6 +327,7 @@ env_defaults(struct spec_ctx *c, struct env_list *l)
 {
 	const char *hostname = c->in->pod ? c->in->pod->hostname : NULL;
 	const char *home = c->in->home && c->in->home[0] ? c->in->home : "/";
+
 	struct {
 		const char *name, *value;
 		bool want;
@@ -324,11 +337,14 @@ env_defaults(struct spec_ctx *c, struct env_list *l)
 	    {"HOSTNAME", hostname, hostname && hostname[0]},
 	    {"TERM", "xterm", c->in->cfg->tty},
 	};
+
 	for (size_t i = 0; i < ELEMENTSOF(d); i++) {
 		if (!d[i].want || env_has(l, d[i].name))
 			continue;
-		int r = env_push(c, l, d[i].name, strlen(d[i].name), d[i].value,
-				 strlen(d[i].value), "default env");
+		int r = env_push(
+		    c, l,
+		    (struct env_kv){d[i].name, strlen(d[i].name), d[i].value, strlen(d[i].value)},
+		    "default env");
 		if (r < 0)
 			return r;
 	}
@@ -363,8 +379,8 @@ process_env(struct spec_ctx *c, json_t *proc)
 static int
 process_user(struct spec_ctx *c, json_t *proc)
 {
-	json_t *u = json_pack("{s:I, s:I}", "uid", (json_int_t)c->in->uid, "gid",
-			      (json_int_t)c->in->gid);
+	json_t *u =
+	    json_pack("{s:I, s:I}", "uid", (json_int_t)c->in->uid, "gid", (json_int_t)c->in->gid);
 	if (!u)
 		return -ENOMEM;
 	if (c->in->n_sgids > 0) {
@@ -401,13 +417,12 @@ process_cwd(struct spec_ctx *c, json_t *proc)
 	w = c->in->image ? c->in->image->working_dir : NULL;
 	if (!w || !w[0] || w[0] == '/')
 		return spec_set_str(c, proc, "cwd", "image working_dir", w && w[0] ? w : "/");
-	size_t n = strlen(w);
-	cleanup_free char *abs = malloc(n + 2);
-	if (!abs)
+	char *abs = NULL;
+	if (asprintf(&abs, "/%s", w) < 0)
 		return -ENOMEM;
-	abs[0] = '/';
-	memcpy(abs + 1, w, n + 1);
-	return spec_set_str(c, proc, "cwd", "image working_dir", abs);
+	int r = spec_set_str(c, proc, "cwd", "image working_dir", abs);
+	free(abs);
+	return r;
 }
 
 static json_t *
@@ -432,7 +447,8 @@ compute_caps(struct spec_ctx *c)
 {
 	const Runtime__V1__Capability *rc = c->sc ? c->sc->capabilities : NULL;
 	if (rc && rc->n_add_ambient_capabilities > 0)
-		return spec_fail(c, -EINVAL, "capabilities.add_ambient_capabilities: not supported");
+		return spec_fail(c, -EINVAL,
+				 "capabilities.add_ambient_capabilities: not supported");
 	struct container_policy_caps_request req = {
 	    .privileged = c->privileged,
 	    .root = c->in->uid == 0,
@@ -460,10 +476,10 @@ compute_caps(struct spec_ctx *c)
 static int
 process_caps(struct spec_ctx *c, json_t *proc)
 {
-	json_t *o = json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", caps_array(c->caps.bounding),
-			      "effective", caps_array(c->caps.effective), "inheritable",
-			      json_array(), "permitted", caps_array(c->caps.permitted), "ambient",
-			      json_array());
+	json_t *o =
+	    json_pack("{s:o, s:o, s:o, s:o, s:o}", "bounding", caps_array(c->caps.bounding),
+		      "effective", caps_array(c->caps.effective), "inheritable", json_array(),
+		      "permitted", caps_array(c->caps.permitted), "ambient", json_array());
 	return spec_set(proc, "capabilities", o);
 }
 
@@ -478,7 +494,8 @@ allow_escalation(struct spec_ctx *c, int *ret_r)
 		struct policy_error pe;
 		if (!k || strcmp(k, "crisp.io/allow-privilege-escalation") != 0)
 			continue;
-		if (validate_annotation(k, strlen(k), v ? v : "", v ? strlen(v) : 0, &va, &pe) < 0) {
+		if (validate_annotation(k, strlen(k), v ? v : "", v ? strlen(v) : 0, &va, &pe) <
+		    0) {
 			*ret_r = spec_fail(c, -EINVAL, "pod annotations: %s", pe.message);
 			return false;
 		}
@@ -512,8 +529,9 @@ process_rlimits(json_t *proc)
 	uint64_t n = CTR_SPEC_NOFILE;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max != RLIM_INFINITY && rl.rlim_max < n)
 		n = rl.rlim_max;
-	return spec_set(proc, "rlimits", json_pack("[{s:s, s:I, s:I}]", "type", "RLIMIT_NOFILE",
-						   "hard", (json_int_t)n, "soft", (json_int_t)n));
+	return spec_set(proc, "rlimits",
+			json_pack("[{s:s, s:I, s:I}]", "type", "RLIMIT_NOFILE", "hard",
+				  (json_int_t)n, "soft", (json_int_t)n));
 }
 
 static int

@@ -22,8 +22,8 @@ static json_t *
 rule_json(const struct container_policy_device_rule *d)
 {
 	char type[2] = {d->type, '\0'};
-	json_t *o = json_pack("{s:b, s:s, s:s}", "allow", d->allow, "type", type, "access",
-			      d->access);
+	json_t *o =
+	    json_pack("{s:b, s:s, s:s}", "allow", d->allow, "type", type, "access", d->access);
 	if (o && d->major >= 0 && spec_set(o, "major", json_integer(d->major)) < 0)
 		return json_decref(o), NULL;
 	if (o && d->minor >= 0 && spec_set(o, "minor", json_integer(d->minor)) < 0)
@@ -34,11 +34,11 @@ rule_json(const struct container_policy_device_rule *d)
 static json_t *
 node_json(struct spec_ctx *c, const char *path, const struct stat *st, int *ret_r)
 {
-	json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "type",
-			      S_ISBLK(st->st_mode) ? "b" : "c", "major",
-			      (json_int_t)major(st->st_rdev), "minor", (json_int_t)minor(st->st_rdev),
-			      "fileMode", (json_int_t)(st->st_mode & 07777), "uid",
-			      (json_int_t)st->st_uid, "gid", (json_int_t)st->st_gid);
+	json_t *o =
+	    json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "type", S_ISBLK(st->st_mode) ? "b" : "c",
+		      "major", (json_int_t)major(st->st_rdev), "minor",
+		      (json_int_t)minor(st->st_rdev), "fileMode", (json_int_t)(st->st_mode & 07777),
+		      "uid", (json_int_t)st->st_uid, "gid", (json_int_t)st->st_gid);
 	int r = o ? spec_set_str(c, o, "path", "device container_path", path) : -ENOMEM;
 	if (r < 0) {
 		json_decref(o);
@@ -93,8 +93,8 @@ struct walk {
 static bool
 walk_skip(const char *name, unsigned depth)
 {
-	static const char *const skip[] = {"pts", "shm", "mqueue", "fd", "console", ".udev",
-					   ".lxc", ".lxd-mounts"};
+	static const char *const skip[] = {"pts",     "shm",   "mqueue", "fd",
+					   "console", ".udev", ".lxc",   ".lxd-mounts"};
 	if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
 		return true;
 	for (size_t i = 0; depth == 0 && i < ELEMENTSOF(skip); i++)
@@ -103,9 +103,11 @@ walk_skip(const char *name, unsigned depth)
 	return false;
 }
 
+/* walk_entry and walk_dir recurse, at most CTR_SPEC_DEV_DEPTH levels deep. */
 static int walk_dir(struct walk *w, int dfd, const char *path, unsigned depth);
 
 static int
+/* NOLINTNEXTLINE(misc-no-recursion): bounded by CTR_SPEC_DEV_DEPTH */
 walk_entry(struct walk *w, int dfd, const char *path, const char *name, unsigned depth)
 {
 	struct stat st;
@@ -132,6 +134,7 @@ walk_entry(struct walk *w, int dfd, const char *path, const char *name, unsigned
 
 /* Takes dfd. */
 static int
+/* NOLINTNEXTLINE(misc-no-recursion): bounded by CTR_SPEC_DEV_DEPTH */
 walk_dir(struct walk *w, int dfd, const char *path, unsigned depth)
 {
 	DIR *d = fdopendir(dfd);
@@ -165,7 +168,8 @@ spec_devices(struct spec_ctx *c, json_t *linux_obj, json_t *resources)
 	if (cfg->n_devices > POLICY_MAX_DEVICES)
 		return spec_fail(c, -EINVAL, "devices: more than %u", POLICY_MAX_DEVICES);
 	size_t n = 0;
-	const struct container_policy_device_rule *def = container_policy_devices(c->privileged, &n);
+	const struct container_policy_device_rule *def =
+	    container_policy_devices(c->privileged, &n);
 	json_t *rules = json_array(), *nodes = json_array();
 	int r = rules && nodes ? 0 : -ENOMEM;
 	for (size_t i = 0; r == 0 && i < n; i++)

@@ -25,7 +25,8 @@ struct spec_ctx {
 };
 
 /* Write a message to c->err and return r (a -errno). */
-int spec_fail(struct spec_ctx *c, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int spec_fail(struct spec_ctx *c, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* An untrusted string escaped and cut for an error message (log_escape); buf holds
  * SPEC_QUOTE_SZ bytes. */

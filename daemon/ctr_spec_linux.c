@@ -157,8 +157,10 @@ res_hugepages(struct spec_ctx *c, json_t *res)
 		const Runtime__V1__HugepageLimit *h = rr->hugepage_limits[i];
 		char q[SPEC_QUOTE_SZ];
 		if (!h->page_size || !page_size_ok(h->page_size) || h->limit > INT64_MAX)
-			r = spec_fail(c, -EINVAL, "resources.hugepage_limits \"%s\": bad page size "
-						  "or limit", spec_quote(h->page_size, q));
+			r = spec_fail(c, -EINVAL,
+				      "resources.hugepage_limits \"%s\": bad page size "
+				      "or limit",
+				      spec_quote(h->page_size, q));
 		else
 			r = spec_append(a, json_pack("{s:s, s:I}", "pageSize", h->page_size,
 						     "limit", (json_int_t)h->limit));
@@ -181,10 +183,13 @@ res_unified(struct spec_ctx *c, json_t *res)
 		const char *v = rr->unified[i]->value ? rr->unified[i]->value : "";
 		size_t kl = strlen(k);
 		char q[SPEC_QUOTE_SZ];
-		if (kl == 0 || kl > 64 || strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") != kl ||
-		    k[0] == '.' || !strchr(k, '.') || strpbrk(v, "\n\r"))
-			r = spec_fail(c, -EINVAL, "resources.unified \"%s\": not a cgroup v2 file "
-						  "and one-line value", spec_quote(k, q));
+		if (kl == 0 || kl > 64 ||
+		    strspn(k, "abcdefghijklmnopqrstuvwxyz0123456789_.") != kl || k[0] == '.' ||
+		    !strchr(k, '.') || strpbrk(v, "\n\r"))
+			r = spec_fail(c, -EINVAL,
+				      "resources.unified \"%s\": not a cgroup v2 file "
+				      "and one-line value",
+				      spec_quote(k, q));
 		else
 			r = spec_set_str(c, o, k, "resources.unified value", v);
 	}
@@ -244,8 +249,7 @@ path_add_unique(json_t *a, const char *p)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(a, i, v)
-	{
+	json_array_foreach (a, i, v) {
 		if (strcmp(json_string_value(v), p) == 0)
 			return 0;
 	}
@@ -280,7 +284,8 @@ path_list(struct spec_ctx *c, json_t *lin, const char *key, bool masked)
 		char q[SPEC_QUOTE_SZ];
 		if (!proc_path_ok(req[i]) || n_req > CTR_SPEC_MAX_MOUNTS)
 			r = spec_fail(c, -EINVAL, "%s \"%s\": not a clean absolute path",
-				      masked ? "masked_paths" : "readonly_paths", spec_quote(req[i], q));
+				      masked ? "masked_paths" : "readonly_paths",
+				      spec_quote(req[i], q));
 		else
 			r = path_add_unique(a, req[i]);
 	}

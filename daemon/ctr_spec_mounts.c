@@ -17,6 +17,16 @@
 #include "parsers/base/macro.h"
 #include "policy/validate.h"
 
+/* A mount's option list. */
+struct opts {
+	const char *const *v;
+	size_t n;
+};
+
+#define OPTS(...)                                                                                  \
+	((struct opts){(const char *const[]){__VA_ARGS__},                                         \
+		       ELEMENTSOF(((const char *const[]){__VA_ARGS__}))})
+
 /* A mount of the sorted part (everything but the kernel filesystems). */
 struct mnt {
 	char *dest; /* normalised: no trailing '/' */
@@ -98,12 +108,12 @@ mnt_add(struct spec_ctx *c, struct mnt_list *l, const char *dest, json_t *obj)
 
 static json_t *
 mount_obj(struct spec_ctx *c, const char *dest, const char *type, const char *source,
-	  const char *const *opts, size_t n_opts, int *ret_r)
+	  struct opts opts, int *ret_r)
 {
 	json_t *o = json_object(), *a = json_array();
 	int r = o && a ? 0 : -ENOMEM;
-	for (size_t i = 0; r == 0 && i < n_opts; i++)
-		r = spec_append(a, json_string(opts[i]));
+	for (size_t i = 0; r == 0 && i < opts.n; i++)
+		r = spec_append(a, json_string(opts.v[i]));
 	if (r == 0)
 		r = spec_set(o, "options", TAKE_PTR(a));
 	if (r == 0)
@@ -123,17 +133,15 @@ mount_obj(struct spec_ctx *c, const char *dest, const char *type, const char *so
 
 /* ---- kernel filesystems ---------------------------------------------------------------- */
 
-#define OPTS(...) ((const char *const[]){__VA_ARGS__}), ELEMENTSOF(((const char *const[]){__VA_ARGS__}))
-
 static int
 sys_add(struct spec_ctx *c, json_t *arr, const char *dest, const char *type, const char *src,
-	const char *const *opts, size_t n)
+	struct opts opts)
 {
 	/* A CRI mount at the same destination replaces the default, as with CRI-O. */
 	if (cri_covers(c->in->cfg, dest, false))
 		return 0;
 	int r = 0;
-	json_t *o = mount_obj(c, dest, type, src, opts, n, &r);
+	json_t *o = mount_obj(c, dest, type, src, opts, &r);
 	return o ? spec_append(arr, o) : r;
 }
 
@@ -145,9 +153,9 @@ system_mounts(struct spec_ctx *c, json_t *arr)
 		r = sys_add(c, arr, "/dev", "tmpfs", "tmpfs",
 			    OPTS("nosuid", "strictatime", "mode=755", "size=65536k"));
 	if (r == 0)
-		r = sys_add(c, arr, "/dev/pts", "devpts", "devpts",
-			    OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620",
-				 "gid=5"));
+		r = sys_add(
+		    c, arr, "/dev/pts", "devpts", "devpts",
+		    OPTS("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"));
 	if (r == 0)
 		r = sys_add(c, arr, "/dev/mqueue", "mqueue", "mqueue",
 			    OPTS("nosuid", "noexec", "nodev"));
@@ -156,7 +164,8 @@ system_mounts(struct spec_ctx *c, json_t *arr)
 		r = sys_add(c, arr, "/sys", "sysfs", "sysfs",
 			    OPTS("nosuid", "noexec", "nodev", "rw", "rslave"));
 	else if (r == 0)
-		r = sys_add(c, arr, "/sys", "sysfs", "sysfs", OPTS("nosuid", "noexec", "nodev", "ro"));
+		r = sys_add(c, arr, "/sys", "sysfs", "sysfs",
+			    OPTS("nosuid", "noexec", "nodev", "ro"));
 	if (r == 0 && c->privileged)
 		r = sys_add(c, arr, "/sys/fs/cgroup", "cgroup", "cgroup",
 			    OPTS("nosuid", "noexec", "nodev", "relatime", "rw", "rslave"));
@@ -166,7 +175,8 @@ system_mounts(struct spec_ctx *c, json_t *arr)
 	/* The pod's private tmpfs; with the host's IPC namespace the host's /dev/shm (CRI-O's
 	 * sandbox shm path is /dev/shm then), never a fresh one the other containers can't see. */
 	if (r == 0)
-		r = sys_add(c, arr, "/dev/shm", "bind", c->in->shm_path ? c->in->shm_path : "/dev/shm",
+		r = sys_add(c, arr, "/dev/shm", "bind",
+			    c->in->shm_path ? c->in->shm_path : "/dev/shm",
 			    OPTS("rw", "bind", "nosuid", "nodev", "noexec"));
 	return r;
 }
@@ -178,8 +188,9 @@ system_mounts(struct spec_ctx *c, json_t *arr)
 static int
 pod_files(struct spec_ctx *c, struct mnt_list *l)
 {
-	static const char *const files[][2] = {
-	    {"/etc/hostname", "hostname"}, {"/etc/hosts", "hosts"}, {"/etc/resolv.conf", "resolv.conf"}};
+	static const char *const files[][2] = {{"/etc/hostname", "hostname"},
+					       {"/etc/hosts", "hosts"},
+					       {"/etc/resolv.conf", "resolv.conf"}};
 	const char *dir = c->in->pod_run_dir;
 	const char *rw = c->sc && c->sc->readonly_rootfs ? "ro" : "rw";
 	for (size_t i = 0; dir && i < ELEMENTSOF(files); i++) {
@@ -208,8 +219,8 @@ cri_mount_unsupported(struct spec_ctx *c, const Runtime__V1__Mount *m, const cha
 	if (m->n_uidmappings || m->n_gidmappings)
 		return spec_fail(c, -EINVAL, "mount \"%s\": ID-mapped mounts are not supported", q);
 	if (m->recursive_read_only)
-		return spec_fail(c, -EINVAL,
-				 "mount \"%s\": recursive_read_only is not supported (runc 1.1)", q);
+		return spec_fail(
+		    c, -EINVAL, "mount \"%s\": recursive_read_only is not supported (runc 1.1)", q);
 	if (m->image && m->image->image && m->image->image[0])
 		return spec_fail(c, -EINVAL, "mount \"%s\": image volumes are not supported", q);
 	if (m->n_mount_options)
@@ -265,8 +276,8 @@ propagation(struct spec_ctx *c, const Runtime__V1__Mount *m, const char *q, int 
 				   (int)m->propagation);
 		return NULL;
 	}
-	*ret_r = spec_fail(c, -EINVAL,
-			   "mount \"%s\": bidirectional propagation needs a privileged container", q);
+	*ret_r = spec_fail(
+	    c, -EINVAL, "mount \"%s\": bidirectional propagation needs a privileged container", q);
 	return NULL;
 }
 
@@ -287,8 +298,8 @@ cri_mount(struct spec_ctx *c, struct mnt_list *l, const Runtime__V1__Mount *m)
 	r = resolve_host_path(c, m->host_path, q, &src);
 	if (r < 0)
 		return r;
-	json_t *o = mount_obj(c, dest, "bind", src, OPTS("rbind", m->readonly ? "ro" : "rw", prop),
-			      &r);
+	json_t *o =
+	    mount_obj(c, dest, "bind", src, OPTS("rbind", m->readonly ? "ro" : "rw", prop), &r);
 	return o ? mnt_add(c, l, dest, o) : r;
 }
 
@@ -340,7 +351,8 @@ volume_dir_open(struct spec_ctx *c)
 {
 	const char *vd = c->in->volume_dir;
 	if (!vd || vd[0] != '/')
-		return spec_fail(c, -EINVAL, "image volumes: no volume directory for the container");
+		return spec_fail(c, -EINVAL,
+				 "image volumes: no volume directory for the container");
 	if (mkdir(vd, 0700) < 0 && errno != EEXIST)
 		return spec_fail(c, -errno, "image volumes: mkdir %s: %s", vd, strerror(errno));
 	int fd = open(vd, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -352,20 +364,22 @@ volume_dir_open(struct spec_ctx *c)
 static int
 image_volume(struct spec_ctx *c, struct mnt_list *l, int dfd, size_t i, const char *v)
 {
-	cleanup_free char *d = dest_norm(v);
+	char *d = dest_norm(v);
 	if (!d)
 		return -ENOMEM;
-	if (cri_covers(c->in->cfg, d, true))
-		return 0;
-	for (size_t j = 0; j < l->n; j++)
-		if (strcmp(l->v[j].dest, d) == 0)
-			return 0; /* the same VOLUME twice, or a pod file */
-	cleanup_free char *src = NULL;
-	int r = volume_dir_make(c, dfd, i, &src);
-	if (r < 0)
-		return r;
-	json_t *o = mount_obj(c, d, "bind", src, OPTS("rbind", "rw", "rprivate"), &r);
-	return o ? mnt_add(c, l, d, o) : r;
+	bool skip = cri_covers(c->in->cfg, d, true);
+	for (size_t j = 0; !skip && j < l->n; j++)
+		skip = strcmp(l->v[j].dest, d) == 0; /* the same VOLUME twice, or a pod file */
+	char *src = NULL;
+	int r = skip ? 0 : volume_dir_make(c, dfd, i, &src);
+	json_t *o = r == 0 && !skip
+			? mount_obj(c, d, "bind", src, OPTS("rbind", "rw", "rprivate"), &r)
+			: NULL;
+	if (o)
+		r = mnt_add(c, l, d, o);
+	free(src);
+	free(d);
+	return r;
 }
 
 static int
@@ -375,7 +389,8 @@ image_volumes(struct spec_ctx *c, struct mnt_list *l)
 	if (!img || img->n_volumes == 0)
 		return 0;
 	if (img->n_volumes > IMAGE_CONFIG_MAX_VOLUMES)
-		return spec_fail(c, -EINVAL, "image volumes: more than %u", IMAGE_CONFIG_MAX_VOLUMES);
+		return spec_fail(c, -EINVAL, "image volumes: more than %u",
+				 IMAGE_CONFIG_MAX_VOLUMES);
 	cleanup_close int dfd = -EBADF;
 	for (size_t i = 0; i < img->n_volumes; i++) {
 		const char *v = img->volumes[i] ? img->volumes[i] : "";

@@ -25,11 +25,11 @@
 #include "parsers/base/macro.h"
 #include "policy/container_policy.h"
 
-#define B(c)     (UINT64_C(1) << (c))
-#define SV(...)  ((char **)(uintptr_t)(const char *const[]){__VA_ARGS__, NULL})
+#define B(c)      (UINT64_C(1) << (c))
+#define SV(...)   ((char **)(uintptr_t)(const char *const[]){__VA_ARGS__, NULL})
 #define BIN(n, s) ((ProtobufCBinaryData){(n), (uint8_t *)UNCONST(s)})
 #define CRIO_SET                                                                                   \
-	(B(CAP_CHOWN) | B(CAP_DAC_OVERRIDE) | B(CAP_FSETID) | B(CAP_FOWNER) | B(CAP_SETGID) |     \
+	(B(CAP_CHOWN) | B(CAP_DAC_OVERRIDE) | B(CAP_FSETID) | B(CAP_FOWNER) | B(CAP_SETGID) |      \
 	 B(CAP_SETUID) | B(CAP_SETPCAP) | B(CAP_NET_BIND_SERVICE) | B(CAP_KILL))
 
 /* ---- fixture ------------------------------------------------------------------------------- */
@@ -96,7 +96,8 @@ fx_setup(void **state)
 	f->img.cmd = (char **)(uintptr_t)cmd, f->img.n_cmd = 2;
 	f->pod.hostname = UNCONST("web-0");
 	for (size_t i = 0; i < 4; i++) {
-		f->env[i] = (Runtime__V1__KeyValue)RUNTIME__V1__KEY_VALUE__INIT, f->envp[i] = &f->env[i];
+		f->env[i] = (Runtime__V1__KeyValue)RUNTIME__V1__KEY_VALUE__INIT,
+		f->envp[i] = &f->env[i];
 		f->m[i] = (Runtime__V1__Mount)RUNTIME__V1__MOUNT__INIT, f->mp[i] = &f->m[i];
 	}
 	for (size_t i = 0; i < 2; i++)
@@ -144,7 +145,8 @@ build(struct fx *f, const char *expect_err)
 	int r = ctr_spec_build(&f->in, &s, &f->clamped, f->err, sizeof(f->err));
 	if (expect_err) {
 		if (r != -EINVAL || !strstr(f->err, expect_err))
-			fail_msg("expected -EINVAL with \"%s\", got %d \"%s\"", expect_err, r, f->err);
+			fail_msg("expected -EINVAL with \"%s\", got %d \"%s\"", expect_err, r,
+				 f->err);
 		return NULL;
 	}
 	if (r != 0)
@@ -173,8 +175,7 @@ arr_has(json_t *a, const char *s)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(a, i, v)
-	{
+	json_array_foreach (a, i, v) {
 		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
 			return true;
 	}
@@ -184,15 +185,13 @@ arr_has(json_t *a, const char *s)
 static uint64_t
 caps_of(json_t *spec, const char *set)
 {
-	json_t *a = json_object_get(json_object_get(json_object_get(spec, "process"),
-						    "capabilities"),
-				    set);
+	json_t *a =
+	    json_object_get(json_object_get(json_object_get(spec, "process"), "capabilities"), set);
 	assert_true(json_is_array(a));
 	uint64_t m = 0;
 	size_t i;
 	json_t *v;
-	json_array_foreach(a, i, v)
-	{
+	json_array_foreach (a, i, v) {
 		const char *n = json_string_value(v);
 		int c = container_policy_cap_from_name(n, strlen(n));
 		assert_true(c >= 0);
@@ -206,8 +205,7 @@ find_mount(json_t *spec, const char *dest)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(spec, "mounts"), i, v)
-	{
+	json_array_foreach (json_object_get(spec, "mounts"), i, v) {
 		if (strcmp(json_string_value(json_object_get(v, "destination")), dest) == 0)
 			return v;
 	}
@@ -277,7 +275,8 @@ test_args(void **state)
 		free(v);
 		assert_string_equal(joined, c->want);
 		json_t *j = build(f, NULL);
-		assert_int_equal(json_array_size(jpath(jpath(j, "process", NULL), "args", NULL)), n);
+		assert_int_equal(json_array_size(jpath(jpath(j, "process", NULL), "args", NULL)),
+				 n);
 		json_decref(j);
 	}
 }
@@ -295,8 +294,8 @@ test_env(void **state)
 	f->cfg.n_envs = 3;
 	json_t *j = build(f, NULL);
 	json_t *env = jpath(jpath(j, "process", NULL), "env", NULL);
-	const char *want[] = {"A=three", "PATH=/img/bin", "C=img", "B=x\ny", "HOME=/root",
-			      "HOSTNAME=web-0"};
+	const char *want[] = {"A=three", "PATH=/img/bin", "C=img",
+			      "B=x\ny",  "HOME=/root",    "HOSTNAME=web-0"};
 	assert_int_equal(json_array_size(env), ELEMENTSOF(want));
 	for (size_t i = 0; i < ELEMENTSOF(want); i++)
 		assert_string_equal(json_string_value(json_array_get(env, i)), want[i]);
@@ -306,7 +305,8 @@ test_env(void **state)
 	f->img.n_env = 0, f->cfg.n_envs = 0, f->in.home = NULL, f->cfg.tty = 1;
 	j = build(f, NULL);
 	env = jpath(jpath(j, "process", NULL), "env", NULL);
-	assert_true(arr_has(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+	assert_true(
+	    arr_has(env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
 	assert_true(arr_has(env, "HOME=/"));
 	assert_true(arr_has(env, "TERM=xterm"));
 	assert_true(json_is_true(jpath(jpath(j, "process", NULL), "terminal", NULL)));
@@ -333,7 +333,8 @@ test_cwd_user(void **state)
 	json_decref(j);
 	f->img.working_dir = UNCONST("app");
 	j = build(f, NULL);
-	assert_string_equal(json_string_value(jpath(jpath(j, "process", NULL), "cwd", NULL)), "/app");
+	assert_string_equal(json_string_value(jpath(jpath(j, "process", NULL), "cwd", NULL)),
+			    "/app");
 	json_decref(j);
 	f->cfg.working_dir = UNCONST("/work");
 	f->in.uid = 1000, f->in.gid = 2000;
@@ -379,8 +380,8 @@ test_caps(void **state)
 	    {"drop ALL add one", 0, false, SV("NET_RAW"), SV("ALL"), all, B(CAP_NET_RAW),
 	     B(CAP_NET_RAW), false},
 	    {"add/drop", 0, false, SV("CAP_NET_ADMIN"), SV("kill"), all,
-	     (CRIO_SET | B(CAP_NET_ADMIN)) & ~B(CAP_KILL), (CRIO_SET | B(CAP_NET_ADMIN)) & ~B(CAP_KILL),
-	     false},
+	     (CRIO_SET | B(CAP_NET_ADMIN)) & ~B(CAP_KILL),
+	     (CRIO_SET | B(CAP_NET_ADMIN)) & ~B(CAP_KILL), false},
 	    {"host lacks one", 0, false, SV("SYS_RESOURCE"), NULL, host, CRIO_SET, CRIO_SET, true},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
@@ -388,7 +389,8 @@ test_caps(void **state)
 		f->in.uid = c->uid;
 		f->sc.privileged = c->privileged;
 		f->caps.add_capabilities = c->add, f->caps.n_add_capabilities = strv_len(c->add);
-		f->caps.drop_capabilities = c->drop, f->caps.n_drop_capabilities = strv_len(c->drop);
+		f->caps.drop_capabilities = c->drop,
+		f->caps.n_drop_capabilities = strv_len(c->drop);
 		f->in.host_caps = c->host;
 		json_t *j = build(f, NULL);
 		print_message("caps: %s\n", c->what);
@@ -412,15 +414,17 @@ static void
 test_nnp(void **state)
 {
 	struct fx *f = *state;
+
 	struct {
 		bool privileged, request, annotation;
 		const char *value;
 		bool want;
 	} cases[] = {
-	    {false, false, false, NULL, true},    {true, false, false, NULL, false},
-	    {false, false, true, "true", false},  {false, true, true, "true", true},
-	    {false, false, true, "false", true},  {true, true, false, NULL, true},
+	    {false, false, false, NULL, true},   {true, false, false, NULL, false},
+	    {false, false, true, "true", false}, {false, true, true, "true", true},
+	    {false, false, true, "false", true}, {true, true, false, NULL, true},
 	};
+
 	f->pod.annotations = f->annp;
 	f->annp[0] = &f->ann;
 	f->ann = (Runtime__V1__PodSandboxConfig__AnnotationsEntry)
@@ -432,8 +436,9 @@ test_nnp(void **state)
 		f->pod.n_annotations = cases[i].annotation;
 		f->ann.value = UNCONST(cases[i].value);
 		json_t *j = build(f, NULL);
-		assert_int_equal(json_is_true(jpath(jpath(j, "process", NULL), "noNewPrivileges", NULL)),
-				 cases[i].want);
+		assert_int_equal(
+		    json_is_true(jpath(jpath(j, "process", NULL), "noNewPrivileges", NULL)),
+		    cases[i].want);
 		json_decref(j);
 	}
 	f->pod.n_annotations = 1, f->ann.value = UNCONST("yes");
@@ -471,7 +476,8 @@ test_image(void **state)
 {
 	struct fx *f = *state;
 	f->img.labels = f->labelp, f->img.n_labels = 1, f->labelp[0] = &f->label;
-	f->label = (Crisp__State__ImageConfig__LabelsEntry)CRISP__STATE__IMAGE_CONFIG__LABELS_ENTRY__INIT;
+	f->label =
+	    (Crisp__State__ImageConfig__LabelsEntry)CRISP__STATE__IMAGE_CONFIG__LABELS_ENTRY__INIT;
 	f->label.key = UNCONST("io.kubernetes.cri-o.Devices");
 	f->label.value = UNCONST("/dev/sda-EVIL-LABEL");
 	f->img.stop_signal = UNCONST("SIGEVIL");
@@ -493,8 +499,7 @@ seccomp_rule(json_t *sec, const char *name)
 {
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(sec, "syscalls"), i, v)
-	{
+	json_array_foreach (json_object_get(sec, "syscalls"), i, v) {
 		if (arr_has(json_object_get(v, "names"), name))
 			return v;
 	}
@@ -582,9 +587,9 @@ test_default_mounts(void **state)
 {
 	struct fx *f = *state;
 	json_t *j = build(f, NULL);
-	const char *dests[] = {"/proc",	      "/dev",	      "/dev/pts",  "/dev/mqueue",
-			       "/sys",	      "/sys/fs/cgroup", "/dev/shm",  "/etc/hostname",
-			       "/etc/hosts", "/etc/resolv.conf"};
+	const char *dests[] = {
+	    "/proc",          "/dev",     "/dev/pts",      "/dev/mqueue", "/sys",
+	    "/sys/fs/cgroup", "/dev/shm", "/etc/hostname", "/etc/hosts",  "/etc/resolv.conf"};
 	for (size_t i = 0; i < ELEMENTSOF(dests); i++)
 		assert_non_null(find_mount(j, dests[i]));
 	assert_true(arr_has(jpath(find_mount(j, "/sys"), "options", NULL), "ro"));
@@ -594,8 +599,8 @@ test_default_mounts(void **state)
 	assert_true(arr_has(jpath(find_mount(j, "/etc/hosts"), "options", NULL), "rw"));
 	char want[256];
 	snprintf(want, sizeof(want), "%s/resolv.conf", f->rundir);
-	assert_string_equal(json_string_value(jpath(find_mount(j, "/etc/resolv.conf"), "source", NULL)),
-			    want);
+	assert_string_equal(
+	    json_string_value(jpath(find_mount(j, "/etc/resolv.conf"), "source", NULL)), want);
 	/* namespaces: the pod's by path, a new pid and mount namespace, no hostname */
 	json_t *ns = jpath(jpath(j, "linux", NULL), "namespaces", NULL);
 	assert_int_equal(json_array_size(ns), 5);
@@ -606,7 +611,8 @@ test_default_mounts(void **state)
 	json_decref(j);
 
 	/* host namespaces, host /dev/shm, read-only rootfs makes the pod files ro */
-	f->in.netns = f->in.ipcns = f->in.utsns = NULL, f->in.shm_path = NULL, f->in.pid_host = true;
+	f->in.netns = f->in.ipcns = f->in.utsns = NULL, f->in.shm_path = NULL,
+	f->in.pid_host = true;
 	f->sc.readonly_rootfs = true;
 	j = build(f, NULL);
 	assert_int_equal(json_array_size(jpath(jpath(j, "linux", NULL), "namespaces", NULL)), 1);
@@ -688,8 +694,7 @@ test_cri_mounts(void **state)
 			    dir);
 	size_t i_data = 0, i_sub = 0, i;
 	json_t *v;
-	json_array_foreach(jpath(j, "mounts", NULL), i, v)
-	{
+	json_array_foreach (jpath(j, "mounts", NULL), i, v) {
 		if (v == data)
 			i_data = i;
 		if (v == sub)
@@ -706,7 +711,8 @@ test_cri_mounts(void **state)
 	f->m[0].propagation = RUNTIME__V1__MOUNT_PROPAGATION__PROPAGATION_BIDIRECTIONAL;
 	j = build(f, NULL);
 	assert_string_equal(
-	    json_string_value(jpath(jpath(j, "linux", NULL), "rootfsPropagation", NULL)), "rshared");
+	    json_string_value(jpath(jpath(j, "linux", NULL), "rootfsPropagation", NULL)),
+	    "rshared");
 	json_decref(j);
 	f->sc.privileged = false;
 	f->m[0].propagation = 0, f->m[0].recursive_read_only = 1;
@@ -785,7 +791,8 @@ test_devices(void **state)
 	assert_int_equal(json_integer_value(jpath(d, "major", NULL)), 1);
 	assert_int_equal(json_integer_value(jpath(d, "minor", NULL)), 3);
 	json_t *rules = jpath(jpath(lin, "resources", NULL), "devices", NULL);
-	json_t *r0 = json_array_get(rules, 0), *rl = json_array_get(rules, json_array_size(rules) - 1);
+	json_t *r0 = json_array_get(rules, 0),
+	       *rl = json_array_get(rules, json_array_size(rules) - 1);
 	assert_false(json_is_true(jpath(r0, "allow", NULL))); /* deny all first */
 	assert_true(json_is_true(jpath(rl, "allow", NULL)));
 	assert_string_equal(json_string_value(jpath(rl, "access", NULL)), "rw");
@@ -813,13 +820,14 @@ test_resources(void **state)
 	json_t *res = jpath(jpath(j, "linux", NULL), "resources", NULL);
 	assert_int_equal(json_integer_value(jpath(jpath(res, "cpu", NULL), "shares", NULL)), 512);
 	assert_int_equal(json_integer_value(jpath(jpath(res, "cpu", NULL), "quota", NULL)), 50000);
-	assert_string_equal(json_string_value(jpath(jpath(res, "cpu", NULL), "cpus", NULL)), "0-1,3");
+	assert_string_equal(json_string_value(jpath(jpath(res, "cpu", NULL), "cpus", NULL)),
+			    "0-1,3");
 	assert_int_equal(json_integer_value(jpath(jpath(res, "memory", NULL), "limit", NULL)),
 			 64 << 20);
 	struct stat st;
 	if (stat("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes", &st) == 0)
-		assert_int_equal(json_integer_value(jpath(jpath(res, "memory", NULL), "swap", NULL)),
-				 64 << 20);
+		assert_int_equal(
+		    json_integer_value(jpath(jpath(res, "memory", NULL), "swap", NULL)), 64 << 20);
 	assert_int_equal(json_array_size(jpath(res, "hugepageLimits", NULL)), 1);
 	json_decref(j);
 	f->res.cpuset_cpus = UNCONST("0\n1");

@@ -142,10 +142,12 @@ self_oom_adj(void)
 {
 	FILE *f = fopen("/proc/self/oom_score_adj", "re");
 	assert_non_null(f);
-	int v = 0;
-	assert_int_equal(fscanf(f, "%d", &v), 1);
+	char buf[32] = "", *end = NULL;
+	assert_non_null(fgets(buf, sizeof(buf), f));
 	(void)fclose(f);
-	return v;
+	long v = strtol(buf, &end, 10);
+	assert_true(end != buf && v >= -1000 && v <= 1000);
+	return (int)v;
 }
 
 /* Run `runc run` on the bundle; returns the output (stdout+stderr) and the exit status. */
@@ -240,8 +242,8 @@ run_case(struct env *e, const struct run_case *rc)
 }
 
 #define PROBE                                                                                      \
-	"grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status; " \
-	"echo uid=$(id -u); echo foo=$FOO; echo home=$HOME; "                                       \
+	"grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status; "  \
+	"echo uid=$(id -u); echo foo=$FOO; echo home=$HOME; "                                      \
 	"touch /probe 2>/dev/null && echo rootfs=rw || echo rootfs=ro; "
 
 static void
@@ -259,8 +261,7 @@ test_runc_root(void **state)
 					  "CapInh:\t0000000000000000", "CapAmb:\t0000000000000000",
 					  "NoNewPrivs:\t1", "Seccomp:\t2", "uid=0",
 					  "foo=from image", "home=/", "rootfs=rw", "kcore=0",
-					  "interrupts=0",
-					  "procsys=ro", NULL},
+					  "interrupts=0", "procsys=ro", NULL},
 	};
 	run_case(*state, &rc);
 }
@@ -274,9 +275,10 @@ test_runc_nonroot(void **state)
 	    .readonly = true,
 	    .volumes = SV("/data"),
 	    .script = PROBE "touch /data/x && echo volume=rw",
-	    .want = (const char *const[]){"CapEff:\t0000000000000000", "CapPrm:\t0000000000000000",
-					  "CapBnd:\t00000000000005fb", "NoNewPrivs:\t1", "Seccomp:\t2",
-					  "uid=1000", "rootfs=ro", "volume=rw", NULL},
+	    .want =
+		(const char *const[]){"CapEff:\t0000000000000000", "CapPrm:\t0000000000000000",
+				      "CapBnd:\t00000000000005fb", "NoNewPrivs:\t1", "Seccomp:\t2",
+				      "uid=1000", "rootfs=ro", "volume=rw", NULL},
 	};
 	run_case(*state, &rc);
 }
