@@ -55,13 +55,24 @@ reply_error(const Crisp__Helper__Error *e, const char *what, char *err, size_t e
 	return parse_code_errno((enum parse_code)e->code);
 }
 
+/* One helper job: who runs it, the reply body it must answer with, and where errors go. */
+struct rt_call {
+	const struct helper_ctx *h;
+	Crisp__Helper__HelperReply__BodyCase want;
+	const char *what; /* "runtime state", ... for messages */
+	char *err;
+	size_t errsz;
+};
+
 /* Run the helper on req. On success *ret is the unpacked reply (allocated from alloc) whose
- * envelope matched and whose body is `want`; an Error body becomes its -errno here. */
+ * envelope matched and whose body is c->want; an Error body becomes its -errno here. */
 static int
-run_helper(const struct helper_ctx *h, HelperRequest *req,
-	   Crisp__Helper__HelperReply__BodyCase want, ProtobufCAllocator *alloc, HelperReply **ret,
-	   const char *what, char *err, size_t errsz)
+run_helper(const struct rt_call *c, HelperRequest *req, ProtobufCAllocator *alloc,
+	   HelperReply **ret)
 {
+	const struct helper_ctx *h = c->h;
+	char *err = c->err;
+	size_t errsz = c->errsz;
 	static _Atomic uint64_t next_id = 1;
 	req->proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
 	req->request_id = next_id++;
@@ -87,14 +98,15 @@ run_helper(const struct helper_ctx *h, HelperRequest *req,
 	HelperReply *rep = crisp__helper__helper_reply__unpack(alloc, rlen, rbuf);
 	if (!rep || rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
 	    rep->request_id != req->request_id ||
-	    (rep->body_case != want && rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_ERROR)) {
+	    (rep->body_case != c->want &&
+	     rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_ERROR)) {
 		if (rep)
 			crisp__helper__helper_reply__free_unpacked(rep, alloc);
 		snprintf(err, errsz, "crisp-helper-rtstate: malformed reply");
 		return -EPROTO;
 	}
 	if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR) {
-		r = reply_error(rep->error, what, err, errsz);
+		r = reply_error(rep->error, c->what, err, errsz);
 		crisp__helper__helper_reply__free_unpacked(rep, alloc);
 		return r;
 	}
@@ -132,8 +144,9 @@ rt_parse_state(const struct helper_ctx *h, const uint8_t *buf, size_t len, struc
 	struct budget b = {0};
 	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
 	HelperReply *rep = NULL;
-	int r = run_helper(h, &req, CRISP__HELPER__HELPER_REPLY__BODY_RT_STATE, &a, &rep,
-			   "runtime state", err, errsz);
+	const struct rt_call call = {h, CRISP__HELPER__HELPER_REPLY__BODY_RT_STATE, "runtime state",
+				     err, errsz};
+	int r = run_helper(&call, &req, &a, &rep);
 	if (r < 0)
 		return r;
 	r = rep->rt_state ? runtime_state_reply_state(rep->rt_state, ret) : -EPROTO;
@@ -164,8 +177,9 @@ rt_parse_conmon(const struct helper_ctx *h, const uint8_t *buf, size_t len, stru
 	struct budget b = {0};
 	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
 	HelperReply *rep = NULL;
-	int r = run_helper(h, &req, CRISP__HELPER__HELPER_REPLY__BODY_CONMON_SYNC, &a, &rep,
-			   "conmon sync message", err, errsz);
+	const struct rt_call call = {h, CRISP__HELPER__HELPER_REPLY__BODY_CONMON_SYNC,
+				     "conmon sync message", err, errsz};
+	int r = run_helper(&call, &req, &a, &rep);
 	if (r < 0)
 		return r;
 	r = rep->conmon_sync ? runtime_state_reply_conmon(rep->conmon_sync, ret, max, ret_n)

@@ -12,6 +12,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void
+check_msg(const struct runtime_state_conmon_msg *m)
+{
+	FUZZ_ASSERT(m->has_pid || m->has_data);
+	FUZZ_ASSERT(!m->has_pid || (m->pid >= 1 && m->pid <= RT_PID_MAX));
+	FUZZ_ASSERT(!m->has_data || (m->data >= CONMON_DATA_MIN && m->data <= RT_PID_MAX));
+	FUZZ_ASSERT(m->message && strlen(m->message) <= CONMON_MSG_MAX);
+	for (const char *p = m->message; *p; p++)
+		FUZZ_ASSERT(*p >= 0x20 && *p < 0x7f);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,15 +35,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	FUZZ_ASSERT(r == 0 && c && c->n <= CONMON_SYNC_MAX_MSGS);
-	for (size_t i = 0; i < c->n; i++) {
-		const struct runtime_state_conmon_msg *m = &c->v[i];
-		FUZZ_ASSERT(m->has_pid || m->has_data);
-		FUZZ_ASSERT(!m->has_pid || (m->pid >= 1 && m->pid <= RT_PID_MAX));
-		FUZZ_ASSERT(!m->has_data || (m->data >= CONMON_DATA_MIN && m->data <= RT_PID_MAX));
-		FUZZ_ASSERT(m->message && strlen(m->message) <= CONMON_MSG_MAX);
-		for (const char *p = m->message; *p; p++)
-			FUZZ_ASSERT(*p >= 0x20 && *p < 0x7f);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		check_msg(&c->v[i]);
 	runtime_state_conmon_free(c);
 	return 0;
 }

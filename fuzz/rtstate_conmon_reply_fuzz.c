@@ -15,6 +15,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void
+check_msg(const struct conmon_msg *m)
+{
+	FUZZ_ASSERT(m->has_pid || m->has_data);
+	FUZZ_ASSERT(!m->has_pid || (m->pid >= 1 && m->pid <= RT_PID_MAX));
+	FUZZ_ASSERT(!m->has_data || (m->data >= CONMON_DATA_MIN && m->data <= RT_PID_MAX));
+	FUZZ_ASSERT(memchr(m->message, '\0', sizeof(m->message)));
+	for (const char *p = m->message; *p; p++)
+		FUZZ_ASSERT(*p >= 0x20 && *p < 0x7f);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -34,16 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r != 0)
 			continue;
 		FUZZ_ASSERT(n <= maxes[k]);
-		for (size_t i = 0; i < n; i++) {
-			FUZZ_ASSERT(out[i].has_pid || out[i].has_data);
-			FUZZ_ASSERT(!out[i].has_pid ||
-				    (out[i].pid >= 1 && out[i].pid <= RT_PID_MAX));
-			FUZZ_ASSERT(!out[i].has_data ||
-				    (out[i].data >= CONMON_DATA_MIN && out[i].data <= RT_PID_MAX));
-			FUZZ_ASSERT(memchr(out[i].message, '\0', sizeof(out[i].message)));
-			for (const char *p = out[i].message; *p; p++)
-				FUZZ_ASSERT(*p >= 0x20 && *p < 0x7f);
-		}
+		for (size_t i = 0; i < n; i++)
+			check_msg(&out[i]);
 	}
 	crisp__helper__conmon_sync_reply__free_unpacked(rep, &a);
 	return 0;

@@ -4,6 +4,7 @@
  * runs in: helper/untrusted. */
 #include "parsers/runtime_state.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,7 +237,7 @@ state_finish(struct json_ctx *ctx, const struct state_doc *d, struct runtime_sta
 	out->pid = out->status == RUNTIME_STATE_STATUS_STOPPED ? 0 : (int32_t)d->pid;
 	if (out->pid == 0 && out->status != RUNTIME_STATE_STATUS_STOPPED &&
 	    out->status != RUNTIME_STATE_STATUS_CREATING) {
-		saved = json_path_push_key(ctx, "pid");
+		(void)json_path_push_key(ctx, "pid");
 		return json_fail(ctx, PARSE_ERR_RANGE, "a %s container needs a pid",
 				 status_names[st]);
 	}
@@ -265,28 +266,39 @@ state_from_object(struct json_ctx *ctx, const json_t *root, struct runtime_state
 	return r;
 }
 
+static int
+state_parse(struct json_ctx *ctx, const uint8_t *buf, size_t len, struct runtime_state **ret)
+{
+	json_t *root = NULL;
+	int r = json_load_object(ctx, buf, len, RT_STATE_MAX_BYTES, &root);
+	if (r < 0)
+		return r;
+	struct runtime_state *s = calloc(1, sizeof(*s));
+	if (!s) {
+		json_decref(root);
+		(void)json_fail(ctx, PARSE_ERR_NOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	r = state_from_object(ctx, root, s);
+	json_decref(root);
+	if (r < 0) {
+		runtime_state_free(s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
 int
 runtime_state_parse(const uint8_t *buf, size_t len, struct runtime_state **ret,
 		    struct parse_error *reterr)
 {
 	struct json_ctx ctx;
 	json_ctx_init(&ctx);
-	json_t *root = NULL;
-	int r = json_load_object(&ctx, buf, len, RT_STATE_MAX_BYTES, &root);
-	struct runtime_state *s = r < 0 ? NULL : calloc(1, sizeof(*s));
-	if (r == 0 && !s)
-		r = json_fail(&ctx, PARSE_ERR_NOMEM, "out of memory");
-	if (r == 0)
-		r = state_from_object(&ctx, root, s);
-	json_decref(root);
-	if (r < 0) {
-		runtime_state_free(s);
-		if (reterr)
-			*reterr = ctx.err;
-		return r;
-	}
-	*ret = s;
-	return 0;
+	int r = state_parse(&ctx, buf, len, ret);
+	if (r < 0 && reterr)
+		*reterr = ctx.err;
+	return r;
 }
 
 struct runtime_state *
@@ -305,19 +317,22 @@ runtime_state_free(struct runtime_state *s)
 /* A copy of buf where every raw byte inside a JSON string outside 0x20..0x7e is '?' (see the
  * header: conmon 2.1.6 leaves some unescaped). '?' is never valid JSON outside a string, so a
  * wrong guess of where strings are can only break a document, never repair one. */
-static int
-conmon_sanitize(const uint8_t *buf, size_t len, uint8_t **ret, struct parse_error *err)
+static uint8_t *
+conmon_sanitize(const uint8_t *buf, size_t len, struct parse_error *err, int *reterr)
 {
 	uint8_t *cp = malloc(len ? len : 1);
-	if (!cp)
-		return parse_error_set(err, PARSE_ERR_NOMEM, PARSE_OFFSET_NONE, "",
-				       "out of memory");
+	if (!cp) {
+		*reterr =
+		    parse_error_set(err, PARSE_ERR_NOMEM, PARSE_OFFSET_NONE, "", "out of memory");
+		return NULL;
+	}
 	bool in_string = false, escaped = false;
 	for (size_t i = 0; i < len; i++) {
 		uint8_t c = buf[i];
 		if (c == 0) {
 			free(cp);
-			return parse_error_set(err, PARSE_ERR_VALUE, i, "", "NUL byte");
+			*reterr = parse_error_set(err, PARSE_ERR_VALUE, i, "", "NUL byte");
+			return NULL;
 		}
 		cp[i] = c;
 		if (!in_string) {
@@ -333,8 +348,7 @@ conmon_sanitize(const uint8_t *buf, size_t len, uint8_t **ret, struct parse_erro
 		if (c < 0x20 || c > 0x7e)
 			cp[i] = '?';
 	}
-	*ret = cp;
-	return 0;
+	return cp;
 }
 
 /* The end (one past the closing brace) of the object that starts at buf[start] == '{'. */
@@ -384,21 +398,30 @@ conmon_case_twins(struct json_ctx *ctx, const json_t *obj)
 	return 0;
 }
 
-/* An optional integer member in [min, max]: *has is set when present and not null. */
+struct int_key {
+	const char *name;
+	json_int_t min, max;
+};
+
+static const struct int_key key_pid = {"pid", 1, RT_PID_MAX};
+static const struct int_key key_data = {"data", CONMON_DATA_MIN, RT_PID_MAX};
+static const struct int_key key_exit_code = {"exit_code", CONMON_DATA_MIN, RT_PID_MAX};
+
+/* An optional integer member in [k->min, k->max]: *has is set when present and not null. */
 static int
-conmon_int(struct json_ctx *ctx, const json_t *obj, const char *key, json_int_t min, json_int_t max,
-	   bool *has, int32_t *out)
+conmon_int(struct json_ctx *ctx, const json_t *obj, const struct int_key *k, bool *has,
+	   int32_t *out)
 {
-	const json_t *v = json_object_get(obj, key);
+	const json_t *v = json_object_get(obj, k->name);
 	if (!v || json_is_null(v))
 		return 0;
-	size_t saved = json_path_push_key(ctx, key);
+	size_t saved = json_path_push_key(ctx, k->name);
 	if (!json_is_integer(v))
 		return json_fail(ctx, PARSE_ERR_TYPE, "expected an integer");
 	json_int_t i = json_integer_value(v);
-	if (i < min || i > max)
+	if (i < k->min || i > k->max)
 		return json_fail(ctx, PARSE_ERR_RANGE, "%lld is outside %lld..%lld", (long long)i,
-				 (long long)min, (long long)max);
+				 (long long)k->min, (long long)k->max);
 	json_path_pop(ctx, saved);
 	*has = true;
 	*out = (int32_t)i;
@@ -420,9 +443,12 @@ conmon_message(const char *s, size_t len)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
-		m[i] = (c == '\t' || c == '\n' || c == '\r') ? ' '
-		       : (c < 0x20 || c > 0x7e)              ? '?'
-							     : (char)c;
+		if (c == '\t' || c == '\n' || c == '\r')
+			m[i] = ' ';
+		else if (c < 0x20 || c > 0x7e)
+			m[i] = '?';
+		else
+			m[i] = s[i];
 	}
 	m[len] = '\0';
 	return m;
@@ -435,13 +461,11 @@ conmon_from_object(struct json_ctx *ctx, const json_t *obj, struct runtime_state
 	int32_t exit_code = 0;
 	int r = conmon_case_twins(ctx, obj);
 	if (r == 0)
-		r = conmon_int(ctx, obj, "pid", 1, RT_PID_MAX, &m->has_pid, &m->pid);
+		r = conmon_int(ctx, obj, &key_pid, &m->has_pid, &m->pid);
 	if (r == 0)
-		r = conmon_int(ctx, obj, "data", CONMON_DATA_MIN, RT_PID_MAX, &m->has_data,
-			       &m->data);
+		r = conmon_int(ctx, obj, &key_data, &m->has_data, &m->data);
 	if (r == 0)
-		r = conmon_int(ctx, obj, "exit_code", CONMON_DATA_MIN, RT_PID_MAX, &has_exit,
-			       &exit_code);
+		r = conmon_int(ctx, obj, &key_exit_code, &has_exit, &exit_code);
 	if (r < 0)
 		return r;
 	if (has_exit && m->has_data)
@@ -462,7 +486,11 @@ conmon_from_object(struct json_ctx *ctx, const json_t *obj, struct runtime_state
 	m->message = json_is_string(msg)
 			 ? conmon_message(json_string_value(msg), json_string_length(msg))
 			 : strdup("");
-	return m->message ? 0 : json_fail(ctx, PARSE_ERR_NOMEM, "out of memory");
+	if (!m->message) {
+		(void)json_fail(ctx, PARSE_ERR_NOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 /* One object at cp[start..end): decoded with the usual limits, mapped into c->v[c->n]. */
@@ -511,36 +539,48 @@ conmon_split(struct json_ctx *ctx, const uint8_t *cp, size_t len, struct runtime
 	}
 }
 
+static int
+conmon_parse(struct json_ctx *ctx, const uint8_t *buf, size_t len,
+	     struct runtime_state_conmon **ret)
+{
+	if (len > CONMON_SYNC_MAX_BYTES)
+		return parse_error_set(&ctx->err, PARSE_ERR_LIMIT, CONMON_SYNC_MAX_BYTES, "",
+				       "%zu bytes is over the limit of %u", len,
+				       CONMON_SYNC_MAX_BYTES);
+	int r = -EINVAL;
+	uint8_t *cp = conmon_sanitize(buf, len, &ctx->err, &r);
+	if (!cp)
+		return r;
+	struct runtime_state_conmon *c = calloc(1, sizeof(*c));
+	if (c)
+		c->v = calloc(CONMON_SYNC_MAX_MSGS, sizeof(*c->v));
+	if (!c || !c->v) {
+		free(cp);
+		runtime_state_conmon_free(c);
+		(void)parse_error_set(&ctx->err, PARSE_ERR_NOMEM, PARSE_OFFSET_NONE, "",
+				      "out of memory");
+		return -ENOMEM;
+	}
+	r = conmon_split(ctx, cp, len, c);
+	free(cp);
+	if (r < 0) {
+		runtime_state_conmon_free(c);
+		return r;
+	}
+	*ret = c;
+	return 0;
+}
+
 int
 runtime_state_conmon_parse(const uint8_t *buf, size_t len, struct runtime_state_conmon **ret,
 			   struct parse_error *reterr)
 {
 	struct json_ctx ctx;
 	json_ctx_init(&ctx);
-	uint8_t *cp = NULL;
-	struct runtime_state_conmon *c = NULL;
-	int r = 0;
-	if (len > CONMON_SYNC_MAX_BYTES)
-		r = parse_error_set(&ctx.err, PARSE_ERR_LIMIT, CONMON_SYNC_MAX_BYTES, "",
-				    "%zu bytes is over the limit of %u", len,
-				    CONMON_SYNC_MAX_BYTES);
-	if (r == 0)
-		r = conmon_sanitize(buf, len, &cp, &ctx.err);
-	if (r == 0 &&
-	    (!(c = calloc(1, sizeof(*c))) || !(c->v = calloc(CONMON_SYNC_MAX_MSGS, sizeof(*c->v)))))
-		r = parse_error_set(&ctx.err, PARSE_ERR_NOMEM, PARSE_OFFSET_NONE, "",
-				    "out of memory");
-	if (r == 0)
-		r = conmon_split(&ctx, cp, len, c);
-	free(cp);
-	if (r < 0) {
-		runtime_state_conmon_free(c);
-		if (reterr)
-			*reterr = ctx.err;
-		return r;
-	}
-	*ret = c;
-	return 0;
+	int r = conmon_parse(&ctx, buf, len, ret);
+	if (r < 0 && reterr)
+		*reterr = ctx.err;
+	return r;
 }
 
 struct runtime_state_conmon *
