@@ -235,7 +235,7 @@ curl_failure(struct job *j, CURLcode rc)
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
-		return failf(j, F(CONNECT), "connection lost: %s", detail);
+		return failf(j, F(HTTP), "connection lost: %s", detail);
 	default:
 		return failf(j, F(PROTOCOL), "%s", detail);
 	}
@@ -505,6 +505,10 @@ static int
 attempt(struct job *j, const char *path, bool manifest, bool *auth_tried)
 {
 	struct fetch_transfer *t = &j->t;
+	/* Whatever the previous attempt failed with is history now. */
+	j->failure = F(NONE);
+	j->message[0] = '\0';
+	j->registry_code[0] = '\0';
 	cleanup_free char *url = NULL;
 	if (asprintf(&url, "%s%s", j->base, path) < 0)
 		return -ENOMEM;
@@ -564,7 +568,7 @@ run_request(struct job *j, const char *path, bool manifest)
 		if (n >= j->rq->max_retries || fetch_now_ms() >= j->t.deadline_ms) {
 			char last[FETCH_MAX_MESSAGE];
 			memcpy(last, j->message, sizeof(last));
-			return n ? failf(j, j->failure, "%s (after %u retries)", last, n) : r;
+			return n ? failf(j, j->failure, "%s (after %u retries)", last, n) : -EIO;
 		}
 		j->retries++;
 		backoff(j, n);
