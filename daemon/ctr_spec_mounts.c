@@ -194,7 +194,9 @@ pod_files(struct spec_ctx *c, struct mnt_list *l)
 	const char *dir = c->in->pod_run_dir;
 	const char *rw = c->sc && c->sc->readonly_rootfs ? "ro" : "rw";
 	for (size_t i = 0; dir && i < ELEMENTSOF(files); i++) {
-		if (cri_covers(c->in->cfg, files[i][0], false))
+		/* A CRI mount at the file or at /etc wins: runc would otherwise create the
+		 * mount point inside the host directory mounted there. */
+		if (cri_covers(c->in->cfg, files[i][0], true))
 			continue;
 		cleanup_free char *src = NULL;
 		if (asprintf(&src, "%s/%s", dir, files[i][1]) < 0)

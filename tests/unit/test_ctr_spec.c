@@ -702,6 +702,15 @@ test_cri_mounts(void **state)
 	}
 	assert_true(i_data < i_sub);
 	json_decref(j);
+	/* a CRI mount of /etc: the pod's files are not mounted into the host directory */
+	f->cfg.n_mounts = 1;
+	f->m[0].container_path = UNCONST("/etc"), f->m[0].readonly = 0;
+	j = build(f, NULL);
+	assert_null(find_mount(j, "/etc/hosts"));
+	assert_null(find_mount(j, "/etc/resolv.conf"));
+	json_decref(j);
+	f->cfg.n_mounts = 4;
+	f->m[0].container_path = UNCONST("/data/sub"), f->m[0].readonly = 1;
 	/* the same destination twice */
 	f->m[3].container_path = UNCONST("/data/");
 	build(f, "twice");
