@@ -13,9 +13,9 @@
 #include "parsers/base/limits.h"
 
 struct fetch_result {
-	int failure;          /* Crisp__Helper__FetchReply__Failure, range-checked */
-	uint32_t http_status; /* 0 or 100..599 */
-	char message[FETCH_MAX_MESSAGE];          /* printable ASCII */
+	int failure;                     /* Crisp__Helper__FetchReply__Failure, range-checked */
+	uint32_t http_status;            /* 0 or 100..599 */
+	char message[FETCH_MAX_MESSAGE]; /* printable ASCII */
 	char registry_code[REGISTRY_ERROR_CODE_MAX]; /* [A-Z0-9_] */
 	/* manifest, on success */
 	char media_type[MEDIA_TYPE_MAX_LEN + 1]; /* RFC 6838 type/subtype */

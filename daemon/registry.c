@@ -144,7 +144,8 @@ read_ca_dir(const char *dir, uint8_t **ret, size_t *ret_len, char *err, size_t e
 		if (r == 0 && ca_name_ok(list[i]->d_name)) {
 			char p[4400];
 			snprintf(p, sizeof(p), "%s/%s", dir, list[i]->d_name);
-			cleanup_close int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			cleanup_close int fd =
+			    open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 			struct stat st;
 			if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 				if ((uint64_t)st.st_size + 1 > FETCH_MAX_CA_PEM - len) {
@@ -195,13 +196,14 @@ fill_request(FetchRequest *f, const struct registry_target *t, const struct regi
 	f->deadline_ms = hd > 2000 ? hd - 1000 : hd;
 	f->connect_timeout_ms =
 	    tu->connect_timeout_ms ? tu->connect_timeout_ms : FETCH_DEFAULT_CONNECT_TIMEOUT_MS;
-	f->low_speed_bytes = tu->low_speed_bytes ? tu->low_speed_bytes : FETCH_DEFAULT_LOW_SPEED_BYTES;
+	f->low_speed_bytes =
+	    tu->low_speed_bytes ? tu->low_speed_bytes : FETCH_DEFAULT_LOW_SPEED_BYTES;
 	f->low_speed_seconds =
 	    tu->low_speed_seconds ? tu->low_speed_seconds : FETCH_DEFAULT_LOW_SPEED_SECONDS;
 	f->max_retries = tu->max_retries == REGISTRY_NO_RETRIES ? 0
-			 : tu->max_retries == 0		       ? FETCH_DEFAULT_RETRIES
-			 : tu->max_retries > FETCH_MAX_RETRIES     ? FETCH_MAX_RETRIES
-								   : tu->max_retries;
+			 : tu->max_retries == 0                 ? FETCH_DEFAULT_RETRIES
+			 : tu->max_retries > FETCH_MAX_RETRIES  ? FETCH_MAX_RETRIES
+								: tu->max_retries;
 }
 
 static bool
@@ -222,9 +224,9 @@ check_target(const struct registry_target *t, const struct registry_auth *a, cha
 		snprintf(err, errsz, "registry %s: invalid repository name", t->registry);
 		return -EINVAL;
 	}
-	if (a && !(credential_ok(a->username) && credential_ok(a->password) &&
-		   credential_ok(a->auth) && credential_ok(a->identity_token) &&
-		   credential_ok(a->registry_token))) {
+	if (a &&
+	    !(credential_ok(a->username) && credential_ok(a->password) && credential_ok(a->auth) &&
+	      credential_ok(a->identity_token) && credential_ok(a->registry_token))) {
 		snprintf(err, errsz, "registry %s: a credential is longer than %u bytes",
 			 t->registry, FETCH_MAX_CREDENTIAL);
 		return -EINVAL;
@@ -348,7 +350,8 @@ report(const struct registry_target *t, const char *ref, bool blob, uint64_t siz
 		snprintf(err, errsz, "registry %s: manifest %s%s%s larger than %u bytes (%s)",
 			 t->registry, t->repository, sep, ref, REGISTRY_MAX_MANIFEST, res->message);
 	else if (res->failure == F(SHORT))
-		snprintf(err, errsz, "registry %s: blob %s shorter than its declared size %llu (%s)",
+		snprintf(err, errsz,
+			 "registry %s: blob %s shorter than its declared size %llu (%s)",
 			 t->registry, ref, (unsigned long long)size, res->message);
 	else
 		snprintf(err, errsz, "registry %s: %s", t->registry, res->message);
@@ -432,8 +435,8 @@ registry_get_blob(const struct helper_ctx *h, const struct registry_target *t,
 	if (t->ca_dir && (r = read_ca_dir(t->ca_dir, &ca, &f.ca_pem.len, err, errsz)) < 0)
 		return r;
 	f.ca_pem.data = ca;
-	struct run run = {.h = h, .t = t, .f = &f, .bulk_fd = out_fd,
-			  .expect = {.blob = 1, .size = size}};
+	struct run run = {
+	    .h = h, .t = t, .f = &f, .bulk_fd = out_fd, .expect = {.blob = 1, .size = size}};
 	struct fetch_result res;
 	r = run_fetch(&run, &res, err, errsz);
 	if (r < 0) {

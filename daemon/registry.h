@@ -29,6 +29,7 @@ struct registry_tuning {
 	uint32_t max_retries;        /* FETCH_DEFAULT_RETRIES, at most FETCH_MAX_RETRIES; use
 				      * REGISTRY_NO_RETRIES for none */
 };
+
 #define REGISTRY_NO_RETRIES UINT32_MAX
 
 struct registry_target {

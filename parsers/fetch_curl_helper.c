@@ -141,8 +141,8 @@ write_blob(struct fetch_transfer *t, const char *data, size_t len)
 			    "more bytes than the declared size");
 	size_t done = 0;
 	while (done < len) {
-		ssize_t w = pwrite(HELPER_FD_BULK, data + done, len - done,
-				   (off_t)(t->blob_off + done));
+		ssize_t w =
+		    pwrite(HELPER_FD_BULK, data + done, len - done, (off_t)(t->blob_off + done));
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0)
@@ -238,11 +238,13 @@ resolve_entry(const char *url, char **ret, char *msg, size_t msgsz)
 	char line[1024];
 	int off = snprintf(line, sizeof(line), "%s:%s:", host, port);
 	size_t n = 0;
-	for (struct addrinfo *a = ai; a && off > 0 && (size_t)off < sizeof(line) - 64; a = a->ai_next) {
+	for (struct addrinfo *a = ai; a && off > 0 && (size_t)off < sizeof(line) - 64;
+	     a = a->ai_next) {
 		char addr[INET6_ADDRSTRLEN];
-		const void *src = a->ai_family == AF_INET
-					  ? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
-					  : (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
+		const void *src =
+		    a->ai_family == AF_INET
+			? (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr
+			: (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr;
 		if ((a->ai_family != AF_INET && a->ai_family != AF_INET6) ||
 		    !inet_ntop(a->ai_family, src, addr, sizeof(addr)))
 			continue;

@@ -3,6 +3,8 @@
  * read one FetchRequest, fetch one manifest or blob from a registry with the distribution
  * API (auth challenges, token flow, redirects, retries, resume) and reply.
  * runs in: helper/untrusted. */
+#include "parsers/fetch_helper.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +24,6 @@
 #include "parsers/base/digest.h"
 #include "parsers/base/macro.h"
 #include "parsers/base/str.h"
-#include "parsers/fetch_helper.h"
 #include "parsers/http_header.h"
 #include "parsers/registry_error.h"
 #include "parsers/token.h"
@@ -38,11 +39,10 @@ typedef Crisp__Helper__FetchReply FetchReply;
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define SYSTEM_CA_MAX    (4u * 1024u * 1024u)
 
-static const char manifest_accept[] =
-    "Accept: application/vnd.oci.image.index.v1+json, "
-    "application/vnd.oci.image.manifest.v1+json, "
-    "application/vnd.docker.distribution.manifest.list.v2+json, "
-    "application/vnd.docker.distribution.manifest.v2+json";
+static const char manifest_accept[] = "Accept: application/vnd.oci.image.index.v1+json, "
+				      "application/vnd.oci.image.manifest.v1+json, "
+				      "application/vnd.docker.distribution.manifest.list.v2+json, "
+				      "application/vnd.docker.distribution.manifest.v2+json";
 
 struct job {
 	const FetchRequest *rq;
@@ -249,14 +249,14 @@ status_failure(struct job *j, const char *what)
 	struct fetch_transfer *t = &j->t;
 	struct registry_error re;
 	char detail[REGISTRY_ERROR_MSG_MAX + REGISTRY_ERROR_CODE_MAX + 8] = "";
-	if (t->errbody_len > 0 && registry_error_parse(t->errbody, t->errbody_len, &re, NULL) == 0 &&
-	    re.code[0]) {
+	if (t->errbody_len > 0 &&
+	    registry_error_parse(t->errbody, t->errbody_len, &re, NULL) == 0 && re.code[0]) {
 		memcpy(j->registry_code, re.code, sizeof(re.code));
-		(void)snprintf(detail, sizeof(detail), ": %s%s%s", re.code, re.message[0] ? ": " : "",
-			       re.message);
+		(void)snprintf(detail, sizeof(detail), ": %s%s%s", re.code,
+			       re.message[0] ? ": " : "", re.message);
 	}
 	long st = t->resp.status;
-	FetchFailure f = st == 404 ? F(NOT_FOUND)
+	FetchFailure f = st == 404   ? F(NOT_FOUND)
 			 : st == 401 ? F(UNAUTHORIZED)
 			 : st == 403 ? F(DENIED)
 				     : F(HTTP);
@@ -289,7 +289,8 @@ token_url(struct job *j, const struct www_auth *wa, char **ret)
 	char scope_buf[WWW_AUTH_MAX_VALUE + 300];
 	const char *scope = wa->scope;
 	if (!scope[0]) {
-		(void)snprintf(scope_buf, sizeof(scope_buf), "repository:%s:pull", j->rq->repository);
+		(void)snprintf(scope_buf, sizeof(scope_buf), "repository:%s:pull",
+			       j->rq->repository);
 		scope = scope_buf;
 	}
 	cleanup(curl_freep) char *es = curl_easy_escape(j->t.curl, wa->service, 0);
@@ -309,8 +310,9 @@ token_post_fields(struct job *j, const struct www_auth *wa, char **ret)
 	cleanup(curl_freep) char *et = curl_easy_escape(j->t.curl, j->rq->identity_token, 0);
 	if (!es || !esc || !et)
 		return -ENOMEM;
-	if (asprintf(ret, "grant_type=refresh_token&client_id=crisp&service=%s&scope=%s&"
-			  "refresh_token=%s",
+	if (asprintf(ret,
+		     "grant_type=refresh_token&client_id=crisp&service=%s&scope=%s&"
+		     "refresh_token=%s",
 		     es, esc, et) < 0)
 		return -ENOMEM;
 	explicit_bzero(et, strlen(et));
@@ -343,8 +345,8 @@ fetch_token(struct job *j, const struct www_auth *wa)
 	size_t saved_cap = t->body_cap;
 	t->sink = FETCH_SINK_MEMORY;
 	t->body_cap = TOKEN_REPLY_MAX_SIZE;
-	struct fetch_call c = {.url = url, .headers = hdr, .post_fields = post,
-			       .plain_http_ok = j->rq->plain_http};
+	struct fetch_call c = {
+	    .url = url, .headers = hdr, .post_fields = post, .plain_http_ok = j->rq->plain_http};
 	CURLcode rc = fetch_curl_perform(t, &c);
 	curl_slist_free_all(hdr);
 	if (post)
@@ -359,16 +361,16 @@ fetch_token(struct job *j, const struct www_auth *wa)
 	if (t->resp.status == 401 || t->resp.status == 403)
 		return failf(j, F(UNAUTHORIZED),
 			     "authentication required: %ld from the token endpoint (%s)",
-			     t->resp.status, j->basic || j->rq->identity_token[0]
-						 ? "credentials refused"
-						 : "no credentials given");
+			     t->resp.status,
+			     j->basic || j->rq->identity_token[0] ? "credentials refused"
+								  : "no credentials given");
 	if (t->resp.status != 200)
 		return failf(j, F(TOKEN), "token endpoint replied HTTP %ld", t->resp.status);
 	struct token_reply *tok = NULL;
 	struct parse_error pe;
 	if (token_parse(t->body, t->body_len, &tok, &pe) < 0)
-		return failf(j, F(TOKEN), "token reply: %s%s%s", pe.message, pe.path[0] ? " at " : "",
-			     pe.path);
+		return failf(j, F(TOKEN), "token reply: %s%s%s", pe.message,
+			     pe.path[0] ? " at " : "", pe.path);
 	xfree_secret(&j->bearer);
 	r = asprintf(&j->bearer, "Authorization: Bearer %s", tok->token);
 	token_reply_free(tok);
@@ -468,9 +470,9 @@ request_headers(struct job *j, const char *url, bool manifest)
 	if (manifest && !(h = curl_slist_append(h, manifest_accept)))
 		return NULL;
 	const char *auth = !same_origin(j, url) ? NULL
-			   : j->bearer		   ? j->bearer
-			   : j->basic_active	   ? j->basic
-						   : NULL;
+			   : j->bearer          ? j->bearer
+			   : j->basic_active    ? j->basic
+						: NULL;
 	if (auth) {
 		if (!(n = curl_slist_append(h, auth))) {
 			curl_slist_free_all(h);
@@ -495,7 +497,8 @@ backoff(struct job *j, unsigned attempt)
 	uint64_t now = fetch_now_ms();
 	if (now + ms >= j->t.deadline_ms)
 		ms = j->t.deadline_ms > now ? j->t.deadline_ms - now : 0;
-	struct timespec ts = {.tv_sec = (time_t)(ms / 1000u), .tv_nsec = (long)(ms % 1000u) * 1000000L};
+	struct timespec ts = {.tv_sec = (time_t)(ms / 1000u),
+			      .tv_nsec = (long)(ms % 1000u) * 1000000L};
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -517,11 +520,14 @@ attempt(struct job *j, const char *path, bool manifest, bool *auth_tried)
 		char range[32];
 		bool ranged = t->sink == FETCH_SINK_BLOB && t->blob_off > 0;
 		if (ranged)
-			(void)snprintf(range, sizeof(range), "%llu-", (unsigned long long)t->blob_off);
+			(void)snprintf(range, sizeof(range), "%llu-",
+				       (unsigned long long)t->blob_off);
 		struct curl_slist *h = request_headers(j, url, manifest);
 		if (!h)
 			return -ENOMEM;
-		struct fetch_call c = {.url = url, .headers = h, .range_from = ranged ? range : NULL,
+		struct fetch_call c = {.url = url,
+				       .headers = h,
+				       .range_from = ranged ? range : NULL,
 				       .plain_http_ok = j->rq->plain_http};
 		CURLcode rc = fetch_curl_perform(t, &c);
 		curl_slist_free_all(h);
@@ -553,7 +559,8 @@ attempt(struct job *j, const char *path, bool manifest, bool *auth_tried)
 			(void)status_failure(j, j->rq->registry);
 			return 1;
 		}
-		return status_failure(j, same_origin(j, url) ? j->rq->registry : "the redirect target");
+		return status_failure(j, same_origin(j, url) ? j->rq->registry
+							     : "the redirect target");
 	}
 }
 
@@ -603,15 +610,16 @@ job_manifest(struct job *j, FetchReply *out)
 		return r;
 	char mt[MEDIA_TYPE_MAX_LEN + 1] = "", dg[DIGEST_MAX_LEN + 1] = "";
 	if (t->resp.bad_header)
-		(void)failf(j, F(PROTOCOL), "malformed or repeated %s header", t->resp.bad_header_name);
+		(void)failf(j, F(PROTOCOL), "malformed or repeated %s header",
+			    t->resp.bad_header_name);
 	else if (t->body_len == 0)
 		(void)failf(j, F(PROTOCOL), "empty manifest");
 	else if (!t->resp.content_type[0] ||
 		 http_media_type_parse(t->resp.content_type, strlen(t->resp.content_type), mt,
 				       sizeof(mt), NULL) < 0)
 		(void)failf(j, F(PROTOCOL), "manifest without a valid Content-Type");
-	else if (t->resp.digest[0] &&
-		 http_digest_parse(t->resp.digest, strlen(t->resp.digest), dg, sizeof(dg), NULL) < 0)
+	else if (t->resp.digest[0] && http_digest_parse(t->resp.digest, strlen(t->resp.digest), dg,
+							sizeof(dg), NULL) < 0)
 		(void)failf(j, F(PROTOCOL), "invalid Docker-Content-Digest header");
 	if (j->failure != F(NONE))
 		return -EIO;
@@ -722,7 +730,7 @@ setup_job(struct job *j, const FetchRequest *rq, uint8_t *cas, size_t cas_len)
 	uint64_t dl = rq->deadline_ms ? rq->deadline_ms : POLICY_FETCH->deadline_ms;
 	t->deadline_ms = fetch_now_ms() + dl;
 	t->connect_timeout_ms = (long)(rq->connect_timeout_ms ? rq->connect_timeout_ms
-							       : FETCH_DEFAULT_CONNECT_TIMEOUT_MS);
+							      : FETCH_DEFAULT_CONNECT_TIMEOUT_MS);
 	t->low_speed_bytes = (long)rq->low_speed_bytes;
 	t->low_speed_seconds = (long)rq->low_speed_seconds;
 	int r = setup_ca(j, cas, cas_len);
@@ -794,8 +802,8 @@ main(void)
 	if (r < 0 && j.failure == F(NONE))
 		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
 	out.failure = j.failure;
-	out.http_status = (uint32_t)(j.t.resp.status > 0 && j.t.resp.status < 1000 ? j.t.resp.status
-										    : 0);
+	out.http_status =
+	    (uint32_t)(j.t.resp.status > 0 && j.t.resp.status < 1000 ? j.t.resp.status : 0);
 	out.message = j.message;
 	out.registry_code = j.registry_code;
 	send_reply(&rep);

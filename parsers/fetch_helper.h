@@ -40,7 +40,7 @@ enum fetch_sink {
 
 struct fetch_transfer {
 	CURL *curl;
-	struct curl_blob ca;  /* system bundle + the registry's extra CAs (PEM) */
+	struct curl_blob ca; /* system bundle + the registry's extra CAs (PEM) */
 	char errbuf[CURL_ERROR_SIZE];
 	struct fetch_response resp;
 	/* 2xx body */
@@ -69,6 +69,7 @@ struct fetch_call {
 	const char *range_from; /* "N-" or NULL */
 	bool plain_http_ok;     /* http:// URLs are allowed for this call */
 };
+
 CURLcode fetch_curl_perform(struct fetch_transfer *t, const struct fetch_call *c);
 
 /* Reset the per-request state (sinks keep their configuration). */

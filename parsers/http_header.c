@@ -113,8 +113,7 @@ mt_name_ok(const char *s, size_t len)
 }
 
 int
-http_media_type_parse(const char *v, size_t len, char *out, size_t cap,
-		      struct parse_error *reterr)
+http_media_type_parse(const char *v, size_t len, char *out, size_t cap, struct parse_error *reterr)
 {
 	const char *semi = memchr(v, ';', len);
 	size_t n = semi ? (size_t)(semi - v) : len;

@@ -35,7 +35,6 @@ int http_media_type_parse(const char *v, size_t len, char *out, size_t cap,
 			  struct parse_error *reterr);
 
 /* Docker-Content-Digest: a digest (parsers/base/digest.h) into out[cap >= DIGEST_MAX_LEN+1]. */
-int http_digest_parse(const char *v, size_t len, char *out, size_t cap,
-		      struct parse_error *reterr);
+int http_digest_parse(const char *v, size_t len, char *out, size_t cap, struct parse_error *reterr);
 
 #endif

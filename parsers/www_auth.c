@@ -74,7 +74,8 @@ read_value(struct cursor *c, char *out)
 			}
 			/* Values end up in URLs and log lines: printable ASCII only. */
 			if (ch < 0x20 || ch > 0x7e)
-				return fail(c, PARSE_ERR_VALUE, "control or non-ASCII byte in a value");
+				return fail(c, PARSE_ERR_VALUE,
+					    "control or non-ASCII byte in a value");
 			if (n + 1 >= WWW_AUTH_MAX_VALUE)
 				return fail(c, PARSE_ERR_LIMIT, "parameter value too long");
 			out[n++] = (char)ch;
@@ -211,7 +212,8 @@ www_auth_parse(const uint8_t *buf, size_t len, struct www_auth *ret, struct pars
 	struct challenge cur = zero, best = zero;
 	bool have_best = false;
 	for (;;) {
-		while (c.pos < len && (buf[c.pos] == ' ' || buf[c.pos] == '\t' || buf[c.pos] == ','))
+		while (c.pos < len &&
+		       (buf[c.pos] == ' ' || buf[c.pos] == '\t' || buf[c.pos] == ','))
 			c.pos++;
 		if (c.pos >= len)
 			break;
@@ -228,7 +230,8 @@ www_auth_parse(const uint8_t *buf, size_t len, struct www_auth *ret, struct pars
 			return r;
 		if (cur.scheme < 0)
 			continue;
-		if (!have_best || (best.scheme == WWW_AUTH_BASIC && cur.scheme == WWW_AUTH_BEARER)) {
+		if (!have_best ||
+		    (best.scheme == WWW_AUTH_BASIC && cur.scheme == WWW_AUTH_BEARER)) {
 			best = cur;
 			have_best = true;
 		}

@@ -20,10 +20,10 @@ enum www_auth_scheme {
 /* Values are printable ASCII (0x20..0x7e), unescaped, NUL-terminated; "" when absent. */
 struct www_auth {
 	enum www_auth_scheme scheme;
-	char realm[WWW_AUTH_MAX_VALUE];   /* Bearer: required, no blanks (it is a URL) */
+	char realm[WWW_AUTH_MAX_VALUE]; /* Bearer: required, no blanks (it is a URL) */
 	char service[WWW_AUTH_MAX_VALUE];
-	char scope[WWW_AUTH_MAX_VALUE];   /* space-separated scopes */
-	char error[64];                   /* RFC 6750 error="insufficient_scope", ... */
+	char scope[WWW_AUTH_MAX_VALUE]; /* space-separated scopes */
+	char error[64];                 /* RFC 6750 error="insufficient_scope", ... */
 };
 
 /* Parse one header value buf[0..len) (at most FETCH_MAX_HEADER_LEN bytes), which may hold

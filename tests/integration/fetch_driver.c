@@ -32,29 +32,35 @@ json_str(const char *k, const char *v)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: fetch_driver [options] manifest REGISTRY REPO REF OUT\n"
-			"       fetch_driver [options] blob REGISTRY REPO DIGEST SIZE OUT\n"
-			"options: --helper-dir D --plain --ca-dir D --user U --password P --auth B64\n"
-			"         --identity-token T --registry-token T --timeout-ms N --retries N\n"
-			"         --connect-ms N --low-speed BYTES --low-speed-s SECS --resume N\n");
+	fprintf(stderr,
+		"usage: fetch_driver [options] manifest REGISTRY REPO REF OUT\n"
+		"       fetch_driver [options] blob REGISTRY REPO DIGEST SIZE OUT\n"
+		"options: --helper-dir D --plain --ca-dir D --user U --password P --auth B64\n"
+		"         --identity-token T --registry-token T --timeout-ms N --retries N\n"
+		"         --connect-ms N --low-speed BYTES --low-speed-s SECS --resume N\n");
 	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"helper-dir", required_argument, NULL, 'd'}, {"plain", no_argument, NULL, 'p'},
-	    {"ca-dir", required_argument, NULL, 'c'},	  {"user", required_argument, NULL, 'u'},
-	    {"password", required_argument, NULL, 'w'},   {"auth", required_argument, NULL, 'a'},
-	    {"identity-token", required_argument, NULL, 'i'},
-	    {"registry-token", required_argument, NULL, 'r'},
-	    {"timeout-ms", required_argument, NULL, 't'}, {"retries", required_argument, NULL, 'R'},
-	    {"connect-ms", required_argument, NULL, 'C'}, {"low-speed", required_argument, NULL, 'l'},
-	    {"low-speed-s", required_argument, NULL, 'L'}, {"resume", required_argument, NULL, 's'},
-	    {NULL, 0, NULL, 0}};
-	struct helper_ctx h = {.dir = getenv("CRISP_HELPER_DIR"), .timeout_ms = 60000,
-			       .request_id = 1};
+	static const struct option opts[] = {{"helper-dir", required_argument, NULL, 'd'},
+					     {"plain", no_argument, NULL, 'p'},
+					     {"ca-dir", required_argument, NULL, 'c'},
+					     {"user", required_argument, NULL, 'u'},
+					     {"password", required_argument, NULL, 'w'},
+					     {"auth", required_argument, NULL, 'a'},
+					     {"identity-token", required_argument, NULL, 'i'},
+					     {"registry-token", required_argument, NULL, 'r'},
+					     {"timeout-ms", required_argument, NULL, 't'},
+					     {"retries", required_argument, NULL, 'R'},
+					     {"connect-ms", required_argument, NULL, 'C'},
+					     {"low-speed", required_argument, NULL, 'l'},
+					     {"low-speed-s", required_argument, NULL, 'L'},
+					     {"resume", required_argument, NULL, 's'},
+					     {NULL, 0, NULL, 0}};
+	struct helper_ctx h = {
+	    .dir = getenv("CRISP_HELPER_DIR"), .timeout_ms = 60000, .request_id = 1};
 	struct registry_auth a = {0};
 	struct registry_tuning tu = {0};
 	struct registry_target t = {.tuning = &tu};
@@ -62,21 +68,50 @@ main(int argc, char **argv)
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd': h.dir = optarg; break;
-		case 'p': t.plain_http = 1; break;
-		case 'c': t.ca_dir = optarg; break;
-		case 'u': a.username = optarg; break;
-		case 'w': a.password = optarg; break;
-		case 'a': a.auth = optarg; break;
-		case 'i': a.identity_token = optarg; break;
-		case 'r': a.registry_token = optarg; break;
-		case 't': h.timeout_ms = strtoull(optarg, NULL, 10); break;
-		case 'R': tu.max_retries = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'C': tu.connect_timeout_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'l': tu.low_speed_bytes = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'L': tu.low_speed_seconds = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 's': resume = strtoull(optarg, NULL, 10); break;
-		default: usage();
+		case 'd':
+			h.dir = optarg;
+			break;
+		case 'p':
+			t.plain_http = 1;
+			break;
+		case 'c':
+			t.ca_dir = optarg;
+			break;
+		case 'u':
+			a.username = optarg;
+			break;
+		case 'w':
+			a.password = optarg;
+			break;
+		case 'a':
+			a.auth = optarg;
+			break;
+		case 'i':
+			a.identity_token = optarg;
+			break;
+		case 'r':
+			a.registry_token = optarg;
+			break;
+		case 't':
+			h.timeout_ms = strtoull(optarg, NULL, 10);
+			break;
+		case 'R':
+			tu.max_retries = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'C':
+			tu.connect_timeout_ms = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'l':
+			tu.low_speed_bytes = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'L':
+			tu.low_speed_seconds = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			resume = strtoull(optarg, NULL, 10);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!h.dir || argc - optind < 5)
