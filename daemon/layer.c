@@ -49,8 +49,8 @@ layer_mark_opaque(int dest_fd, const char *dir)
 	 * dest_fd only, refuse any symlink, magic link or mount crossing on the way. */
 	struct open_how how = {
 	    .flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-	    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-		       RESOLVE_NO_XDEV,
+	    .resolve =
+		RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
 	};
 	cleanup_close int fd = (int)syscall(SYS_openat2, dest_fd, dir, &how, sizeof(how));
 	if (fd < 0)
@@ -80,8 +80,8 @@ reopen_blob(int blob_fd)
 }
 
 static uint8_t *
-pack_request(const char *dest_dir, enum layer_compression c, uint64_t max_uncompressed,
-	     uint64_t id, size_t *ret_len)
+pack_request(const char *dest_dir, enum layer_compression c, uint64_t max_uncompressed, uint64_t id,
+	     size_t *ret_len)
 {
 	Crisp__Helper__UnpackRequest u;
 	crisp__helper__unpack_request__init(&u);
@@ -150,9 +150,8 @@ decode_reply(const uint8_t *buf, size_t len, uint64_t id, uint64_t max_uncompres
 }
 
 static int
-run_helper(const struct helper_ctx *h, int bulk_fd, const char *dest_dir,
-	   enum layer_compression c, uint64_t max_uncompressed, struct unpack_reply **ret,
-	   char *err, size_t errsz)
+run_helper(const struct helper_ctx *h, int bulk_fd, const char *dest_dir, enum layer_compression c,
+	   uint64_t max_uncompressed, struct unpack_reply **ret, char *err, size_t errsz)
 {
 	static _Atomic uint64_t next_id = 1;
 	uint64_t id = next_id++;
@@ -180,8 +179,8 @@ run_helper(const struct helper_ctx *h, int bulk_fd, const char *dest_dir,
 }
 
 static int
-check_args(int blob_fd, const char *dest_dir, enum layer_compression c, uint64_t max,
-	   char *err, size_t errsz)
+check_args(int blob_fd, const char *dest_dir, enum layer_compression c, uint64_t max, char *err,
+	   size_t errsz)
 {
 	if (blob_fd < 0 || !dest_dir || dest_dir[0] != '/' || strlen(dest_dir) > LAYER_PATH_MAX ||
 	    (unsigned)c >= LAYER_COMPRESSION_COUNT || max == 0) {
@@ -193,14 +192,13 @@ check_args(int blob_fd, const char *dest_dir, enum layer_compression c, uint64_t
 
 int
 layer_unpack(const struct helper_ctx *h, int blob_fd, const char *dest_dir,
-	     enum layer_compression c, uint64_t max_uncompressed,
-	     struct layer_unpack_result *ret, char *err, size_t errsz)
+	     enum layer_compression c, uint64_t max_uncompressed, struct layer_unpack_result *ret,
+	     char *err, size_t errsz)
 {
 	int r = check_args(blob_fd, dest_dir, c, max_uncompressed, err, errsz);
 	if (r < 0)
 		return r;
-	cleanup_close int dest_fd =
-	    open(dest_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int dest_fd = open(dest_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dest_fd < 0) {
 		snprintf(err, errsz, "layer directory %s: %s", dest_dir, strerror(errno));
 		return -errno;

@@ -39,7 +39,8 @@ unpack_reply_path_ok(const uint8_t *p, size_t len)
 		size_t n = i - start;
 		if (n == 0 || n > LAYER_NAME_MAX)
 			return 0; /* leading, trailing or doubled '/', or a long name */
-		if ((n == 1 && p[start] == '.') || (n == 2 && p[start] == '.' && p[start + 1] == '.'))
+		if ((n == 1 && p[start] == '.') ||
+		    (n == 2 && p[start] == '.' && p[start + 1] == '.'))
 			return 0;
 		start = i + 1;
 	}
@@ -54,8 +55,7 @@ bad(char *err, size_t errsz, const char *what)
 }
 
 static int
-copy_opaque(const Crisp__Helper__UnpackReply *r, struct unpack_reply *out, char *err,
-	    size_t errsz)
+copy_opaque(const Crisp__Helper__UnpackReply *r, struct unpack_reply *out, char *err, size_t errsz)
 {
 	size_t total = 0;
 	if (r->n_opaque_dirs > LAYER_MAX_OPAQUE_DIRS)
@@ -68,7 +68,8 @@ copy_opaque(const Crisp__Helper__UnpackReply *r, struct unpack_reply *out, char 
 	for (size_t i = 0; i < r->n_opaque_dirs; i++) {
 		const ProtobufCBinaryData *d = &r->opaque_dirs[i];
 		if (!unpack_reply_path_ok(d->data, d->len))
-			return bad(err, errsz, "an opaque directory path is not relative and normalised");
+			return bad(err, errsz,
+				   "an opaque directory path is not relative and normalised");
 		total += d->len;
 		if (total > LAYER_MAX_OPAQUE_BYTES)
 			return bad(err, errsz, "opaque directory paths too long in total");

@@ -23,8 +23,7 @@ struct unpack_reply *unpack_reply_free(struct unpack_reply *r);
 /* Check r against the caps the request carried and copy it into *ret. Errors: -EPROTO
  * (err says which field broke which rule), -ENOMEM. */
 int unpack_reply_validate(const Crisp__Helper__UnpackReply *r, uint64_t max_uncompressed,
-			  uint64_t max_entries, struct unpack_reply **ret, char *err,
-			  size_t errsz);
+			  uint64_t max_entries, struct unpack_reply **ret, char *err, size_t errsz);
 
 /* 1 if p[0..len) is "." or a relative path of 1..LAYER_NAME_MAX-byte components joined by
  * single '/', none "." or "..", no NUL, at most LAYER_PATH_MAX bytes; else 0. */

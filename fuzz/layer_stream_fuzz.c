@@ -58,7 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct src s = {data + 1, size - 1};
 	struct layer_stream_opts o = {
-	    .compression = (enum layer_stream_compression)(data[0] % LAYER_STREAM_COMPRESSION_COUNT),
+	    .compression =
+		(enum layer_stream_compression)(data[0] % LAYER_STREAM_COMPRESSION_COUNT),
 	    .max_uncompressed = 16u << 20,
 	    .max_entries = 20000,
 	    .max_trailing = 65536,

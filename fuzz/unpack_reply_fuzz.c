@@ -38,7 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < out->n_opaque_dirs; i++) {
 			const char *p = out->opaque_dirs[i];
 			FUZZ_ASSERT(unpack_reply_path_ok((const uint8_t *)p, strlen(p)));
-			FUZZ_ASSERT(p[0] != '/' && strcmp(p, "..") != 0 && strncmp(p, "../", 3) != 0);
+			FUZZ_ASSERT(p[0] != '/' && strcmp(p, "..") != 0 &&
+				    strncmp(p, "../", 3) != 0);
 		}
 		unpack_reply_free(out);
 	} else {

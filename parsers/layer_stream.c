@@ -36,7 +36,7 @@ struct layer_stream {
 };
 
 static const char *const compression_names[LAYER_STREAM_COMPRESSION_COUNT] = {"tar", "gzip",
-									     "zstd"};
+									      "zstd"};
 
 static int
 fail(struct layer_stream *s, enum parse_code code, uint64_t offset, const char *msg)
@@ -97,9 +97,10 @@ pull_uncompressed(struct layer_stream *s)
 	 * of work, whatever its ratio. */
 	if ((uint64_t)n > s->o.max_uncompressed - s->uncompressed) {
 		char msg[PARSE_ERROR_MSG_MAX];
-		(void)snprintf(msg, sizeof(msg),
-			       "layer larger than the %llu-byte uncompressed limit (layer_max_bytes)",
-			       (unsigned long long)s->o.max_uncompressed);
+		(void)snprintf(
+		    msg, sizeof(msg),
+		    "layer larger than the %llu-byte uncompressed limit (layer_max_bytes)",
+		    (unsigned long long)s->o.max_uncompressed);
 		return fail(s, PARSE_ERR_LIMIT, s->uncompressed, msg);
 	}
 	s->uncompressed += (uint64_t)n;
@@ -207,7 +208,8 @@ finish(struct layer_stream *s)
 {
 	/* Where the tar reader stopped: bytes it consumed, not what it buffered ahead. */
 	la_int64_t pos = archive_filter_bytes(s->inner, 0);
-	uint64_t end = pos > 0 && (uint64_t)pos <= s->uncompressed ? (uint64_t)pos : s->uncompressed;
+	uint64_t end =
+	    pos > 0 && (uint64_t)pos <= s->uncompressed ? (uint64_t)pos : s->uncompressed;
 	for (;;) {
 		if (s->uncompressed - end > s->o.max_trailing) {
 			char msg[PARSE_ERROR_MSG_MAX];
@@ -293,9 +295,9 @@ convert_entry(struct layer_stream *s, struct archive_entry *ae, struct tar_entry
 		in.path = archive_entry_pathname_utf8(ae);
 	if (!in.path)
 		return fail(s, PARSE_ERR_VALUE, s->uncompressed, "tar: an entry without a path");
-	in.link = in.type == TAR_ENTRY_HARDLINK ? archive_entry_hardlink(ae)
+	in.link = in.type == TAR_ENTRY_HARDLINK  ? archive_entry_hardlink(ae)
 		  : in.type == TAR_ENTRY_SYMLINK ? archive_entry_symlink(ae)
-						  : NULL;
+						 : NULL;
 	int r = tar_entry_check(&in, ret, &s->err);
 	if (r < 0) {
 		s->failed = 1;

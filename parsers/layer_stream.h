@@ -58,8 +58,8 @@ int layer_stream_data(struct layer_stream *s, const void **buf, size_t *len, uin
 /* The next extended attribute of the current entry that tar_xattr_check keeps: returns 1
  * with name/value/len filled (valid until the next entry), 0 when there are no more.
  * Dropped names are skipped silently. Errors: a malformed kept value, too many xattrs. */
-int layer_stream_xattr(struct layer_stream *s, const char **name, const void **value,
-		       size_t *len, struct parse_error *reterr);
+int layer_stream_xattr(struct layer_stream *s, const char **name, const void **value, size_t *len,
+		       struct parse_error *reterr);
 
 /* After layer_stream_next returned 0: the diffID, uncompressed bytes and entries. */
 void layer_stream_result(const struct layer_stream *s, char diff_id[LAYER_DIFF_ID_LEN],

@@ -8,10 +8,10 @@
 
 #include "parsers/base/str.h"
 
-#define WH_PREFIX     ".wh."
-#define WH_META       ".wh..wh."
-#define WH_OPAQUE     ".wh..wh..opq"
-#define QUOTE_MAX     64
+#define WH_PREFIX ".wh."
+#define WH_META   ".wh..wh."
+#define WH_OPAQUE ".wh..wh..opq"
+#define QUOTE_MAX 64
 /* Linux dev_t: 12-bit major, 20-bit minor (what mknod can express). */
 #define DEV_MAJOR_MAX 4095u
 #define DEV_MINOR_MAX 1048575u
@@ -20,8 +20,8 @@ const char *
 tar_entry_type_to_string(enum tar_entry_type t)
 {
 	static const char *const names[TAR_ENTRY_TYPE_COUNT] = {
-	    "regular file",     "directory",         "symlink", "hardlink",
-	    "character device", "block device",      "fifo",    "unsupported type",
+	    "regular file",     "directory",    "symlink", "hardlink",
+	    "character device", "block device", "fifo",    "unsupported type",
 	};
 	return (unsigned)t < TAR_ENTRY_TYPE_COUNT ? names[t] : "?";
 }
@@ -45,8 +45,8 @@ entry_error(struct parse_error *e, enum parse_code code, const char *path, const
 
 /* Append component c[0..len) to out (length *olen) with a '/' separator. */
 static int
-append_component(const char *orig, const char *c, size_t len, char *out, size_t outsz,
-		 size_t *olen, struct parse_error *e)
+append_component(const char *orig, const char *c, size_t len, char *out, size_t outsz, size_t *olen,
+		 struct parse_error *e)
 {
 	size_t need = *olen + (*olen ? 1 : 0) + len;
 	if (len > LAYER_NAME_MAX)
@@ -189,9 +189,9 @@ check_link(const struct tar_entry_in *in, struct tar_entry *t, struct parse_erro
 	int r = tar_path_normalize(in->link, t->link, sizeof(t->link), &le);
 	if (r < 0)
 		return entry_error(e, le.code, in->path, "hardlink target \"%.40s\": %s", in->link,
-				   in->link[0] == '/'		 ? "absolute path"
+				   in->link[0] == '/'           ? "absolute path"
 				   : le.code == PARSE_ERR_VALUE ? "escapes the layer"
-								 : "too long or too deep");
+								: "too long or too deep");
 	if (strcmp(t->link, ".") == 0 || strcmp(t->link, t->path) == 0)
 		return entry_error(e, PARSE_ERR_VALUE, in->path, "hardlink to itself or the root");
 	return 0;
@@ -212,10 +212,9 @@ check_type(const struct tar_entry_in *in, struct tar_entry *t, struct parse_erro
 	case TAR_ENTRY_CHR:
 	case TAR_ENTRY_BLK:
 		if (in->dev_major > DEV_MAJOR_MAX || in->dev_minor > DEV_MINOR_MAX)
-			return entry_error(e, PARSE_ERR_RANGE, in->path,
-					   "device number %llu:%llu does not fit",
-					   (unsigned long long)in->dev_major,
-					   (unsigned long long)in->dev_minor);
+			return entry_error(
+			    e, PARSE_ERR_RANGE, in->path, "device number %llu:%llu does not fit",
+			    (unsigned long long)in->dev_major, (unsigned long long)in->dev_minor);
 		/* A 0/0 character device is what overlayfs reads as a whiteout: only the
 		 * unpacker's own ".wh." conversion may make one. */
 		if (in->type == TAR_ENTRY_CHR && in->dev_major == 0 && in->dev_minor == 0)
@@ -240,7 +239,8 @@ tar_entry_check(const struct tar_entry_in *in, struct tar_entry *ret, struct par
 {
 	struct tar_entry t = {.action = TAR_ACTION_CREATE, .type = in->type};
 	t.mtime_sec = in->mtime_sec;
-	t.mtime_nsec = in->mtime_nsec >= 0 && in->mtime_nsec <= 999999999 ? (uint32_t)in->mtime_nsec : 0;
+	t.mtime_nsec =
+	    in->mtime_nsec >= 0 && in->mtime_nsec <= 999999999 ? (uint32_t)in->mtime_nsec : 0;
 	int r = tar_path_normalize(in->path, t.path, sizeof(t.path), e);
 	if (r < 0)
 		return r;
@@ -297,6 +297,7 @@ tar_xattr_check(const char *path, const char *name, const void *value, size_t le
 			uint32_t rev;
 			size_t len;
 		} forms[] = {{0x01000000u, 12}, {0x02000000u, 20}, {0x03000000u, 24}};
+
 		if (len >= 4)
 			for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++)
 				if (len == forms[i].len &&

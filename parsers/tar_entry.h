@@ -35,12 +35,12 @@ enum tar_action {
 
 /* An entry as the archive reader saw it (all untrusted). */
 struct tar_entry_in {
-	const char *path;   /* NUL-terminated bytes as stored in the archive */
-	const char *link;   /* symlink or hardlink target, NULL for other types */
+	const char *path; /* NUL-terminated bytes as stored in the archive */
+	const char *link; /* symlink or hardlink target, NULL for other types */
 	enum tar_entry_type type;
-	uint32_t mode;      /* st_mode bits; only 07777 is used */
+	uint32_t mode; /* st_mode bits; only 07777 is used */
 	int64_t uid, gid;
-	int64_t size;       /* declared data size */
+	int64_t size; /* declared data size */
 	uint64_t dev_major, dev_minor;
 	uint64_t max_size;  /* largest size an entry may declare (the layer's uncompressed cap) */
 	int64_t mtime_sec;  /* modification time (any value; nanoseconds outside 0..999999999 */

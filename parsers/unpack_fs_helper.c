@@ -133,7 +133,8 @@ static int
 walk(const struct unpack_fs *fs, const char *dir, int create, const char *orig, int *ret_fd,
      struct parse_error *e)
 {
-	cleanup_close int cur = openat(fs->root_fd, ".", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int cur =
+	    openat(fs->root_fd, ".", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (cur < 0)
 		return sys_error(e, orig, "open the layer root", errno);
 	if (strcmp(dir, ".") == 0) {
@@ -154,7 +155,8 @@ walk(const struct unpack_fs *fs, const char *dir, int create, const char *orig, 
 			fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
-			return fs_error(e, orig, "path component \"%.40s\" is a symlink or not a directory",
+			return fs_error(e, orig,
+					"path component \"%.40s\" is a symlink or not a directory",
 					comp);
 		if (fd < 0 && errno == ENOENT)
 			return fs_error(e, orig, "\"%.40s\" is not in this layer", dir);
@@ -374,7 +376,9 @@ static int
 make_node(int dfd, const char *base, const struct tar_entry *t, const char *orig,
 	  struct parse_error *e)
 {
-	mode_t type = t->type == TAR_ENTRY_CHR ? S_IFCHR : t->type == TAR_ENTRY_BLK ? S_IFBLK : S_IFIFO;
+	mode_t type = t->type == TAR_ENTRY_CHR   ? S_IFCHR
+		      : t->type == TAR_ENTRY_BLK ? S_IFBLK
+						 : S_IFIFO;
 	dev_t dev = t->type == TAR_ENTRY_FIFO ? 0 : makedev(t->dev_major, t->dev_minor);
 	int r = mknod_replacing(dfd, base, type | (mode_t)t->mode, dev, orig, e);
 	return r < 0 ? r : node_meta(dfd, base, t, orig, e);
@@ -399,8 +403,8 @@ make_symlink(int dfd, const char *base, const struct tar_entry *t, const char *o
 /* A hardlink names an earlier entry of this layer: its parent is walked inside the layer
  * (never created, never through a symlink) and linkat does not follow a final symlink. */
 static int
-make_hardlink(struct unpack_fs *fs, const char *parent, const char *base,
-	      const struct tar_entry *t, const char *orig, struct parse_error *e)
+make_hardlink(struct unpack_fs *fs, const char *parent, const char *base, const struct tar_entry *t,
+	      const char *orig, struct parse_error *e)
 {
 	char tparent[LAYER_PATH_MAX + 1];
 	const char *tbase = split(t->link, tparent);
@@ -411,9 +415,10 @@ make_hardlink(struct unpack_fs *fs, const char *parent, const char *base,
 	cleanup_close int tfd = tfd_raw;
 	struct stat st;
 	if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? fs_error(e, orig, "hardlink target \"%.40s\" is not in this layer",
-						  t->link)
-				       : sys_error(e, orig, "stat the hardlink target", errno);
+		return errno == ENOENT
+			   ? fs_error(e, orig, "hardlink target \"%.40s\" is not in this layer",
+				      t->link)
+			   : sys_error(e, orig, "stat the hardlink target", errno);
 	if (S_ISDIR(st.st_mode))
 		return fs_error(e, orig, "hardlink to a directory");
 	if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
@@ -451,9 +456,8 @@ record_opaque(struct unpack_fs *fs, const struct tar_entry *t, struct parse_erro
 	if (r < 0)
 		return r;
 	closep(&fd);
-	if (fs->n_opaque == fs->cap_opaque &&
-	    array_grow((void **)&fs->opaque, &fs->cap_opaque, fs->n_opaque + 1,
-		       sizeof(*fs->opaque)) < 0)
+	if (fs->n_opaque == fs->cap_opaque && array_grow((void **)&fs->opaque, &fs->cap_opaque,
+							 fs->n_opaque + 1, sizeof(*fs->opaque)) < 0)
 		return sys_error(e, t->path, "record", ENOMEM);
 	char *p = malloc(len);
 	if (!p)
@@ -468,7 +472,8 @@ static int
 apply_root(struct unpack_fs *fs, struct layer_stream *s, const struct tar_entry *t,
 	   struct parse_error *e)
 {
-	cleanup_close int fd = openat(fs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cleanup_close int fd =
+	    openat(fs->root_fd, ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return sys_error(e, ".", "open the layer root", errno);
 	int r = set_meta(fd, t, s, 0, ".", e);

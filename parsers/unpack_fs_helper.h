@@ -20,7 +20,8 @@ struct unpack_fs *unpack_fs_new(int root_fd);
 struct unpack_fs *unpack_fs_free(struct unpack_fs *fs);
 
 /* Apply one entry: create it (data and kept xattrs come from s), set owner, xattrs, mode and
- * mtime (a directory's mtime is set by unpack_fs_finish, after its children exist). Errors: reterr says which entry and why
+ * mtime (a directory's mtime is set by unpack_fs_finish, after its children exist). Errors: reterr
+ * says which entry and why
  * ("layer entry \"a/b\": a path component is a symlink or not a directory", "...: hardlink
  * target \"x\" is not in this layer", "...: mkdir: no space left on device"). */
 int unpack_fs_apply(struct unpack_fs *fs, struct layer_stream *s, const struct tar_entry *t,

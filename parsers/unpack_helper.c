@@ -100,7 +100,8 @@ static _Noreturn void
 unpack(HelperReply *rep, const UnpackRequest *req)
 {
 	struct parse_error e;
-	struct layer_stream_opts o = {.compression = (enum layer_stream_compression)req->compression,
+	struct layer_stream_opts o = {.compression =
+					  (enum layer_stream_compression)req->compression,
 				      .max_uncompressed = req->max_uncompressed,
 				      .max_entries = req->max_entries,
 				      .max_trailing = LAYER_MAX_TRAILING_BYTES};

@@ -30,7 +30,8 @@ int
 main(int argc, char **argv)
 {
 	if (argc != 6) {
-		fprintf(stderr, "usage: %s HELPER_DIR BLOB DEST none|gzip|zstd MAX_BYTES\n", argv[0]);
+		fprintf(stderr, "usage: %s HELPER_DIR BLOB DEST none|gzip|zstd MAX_BYTES\n",
+			argv[0]);
 		return 2;
 	}
 	enum layer_compression c = LAYER_COMPRESSION_COUNT;

@@ -70,9 +70,14 @@ test_entries(void **state)
 	static struct tar_entry t;
 	for (size_t i = 0; i < sizeof(entry_cases) / sizeof(entry_cases[0]); i++) {
 		const struct entry_case *c = &entry_cases[i];
-		struct tar_entry_in in = {.path = c->path, .type = c->type, .link = c->link,
-					  .mode = 0104755, .uid = c->uid, .dev_major = c->major,
-					  .dev_minor = c->minor, .max_size = 1000};
+		struct tar_entry_in in = {.path = c->path,
+					  .type = c->type,
+					  .link = c->link,
+					  .mode = 0104755,
+					  .uid = c->uid,
+					  .dev_major = c->major,
+					  .dev_minor = c->minor,
+					  .max_size = 1000};
 		struct parse_error e = {0};
 		int r = tar_entry_check(&in, &t, &e);
 		if (!c->ok) {
@@ -110,7 +115,8 @@ test_limits(void **state)
 		assert_int_equal(tar_entry_check(&in, &t, &e), -E2BIG);
 		assert_non_null(strstr(e.message, want[i]));
 	}
-	struct tar_entry_in big = {.path = "f", .type = TAR_ENTRY_REG, .size = 1001, .max_size = 1000};
+	struct tar_entry_in big = {
+	    .path = "f", .type = TAR_ENTRY_REG, .size = 1001, .max_size = 1000};
 	assert_int_equal(tar_entry_check(&big, &t, &e), -E2BIG);
 	big.size = -5;
 	assert_int_equal(tar_entry_check(&big, &t, &e), -E2BIG);
@@ -123,6 +129,7 @@ test_xattrs(void **state)
 	static const uint8_t v2[20] = {0x01, 0, 0, 0x02, 0, 0x20};
 	static const uint8_t v3[24] = {0x00, 0, 0, 0x03};
 	static const uint8_t bad[20] = {0x00, 0, 0, 0x03};
+
 	struct {
 		const char *name;
 		const void *v;
@@ -144,6 +151,7 @@ test_xattrs(void **state)
 	    {"", "x", 1, -E2BIG, 0},
 	    {"user.big", v2, LAYER_XATTR_VALUE_MAX + 1, -E2BIG, 0},
 	};
+
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		enum tar_xattr_verdict v = TAR_XATTR_VERDICT_COUNT;
 		struct parse_error e;
@@ -183,7 +191,10 @@ ustar(uint8_t *h, const char *name, size_t size, char type)
 	snprintf((char *)h + 124, 12, "%011zo", size);
 	snprintf((char *)h + 136, 12, "%011o", 0);
 	h[156] = (uint8_t)type;
-	memcpy(h + 257, "ustar\0" "00", 8);
+	memcpy(h + 257,
+	       "ustar\0"
+	       "00",
+	       8);
 	memset(h + 148, ' ', 8);
 	unsigned sum = 0;
 	for (size_t i = 0; i < 512; i++)
@@ -257,8 +268,8 @@ static void
 test_reply(void **state)
 {
 	(void)state;
-	static const char *const bad_paths[] = {"", "/", "/etc", "..", "a/..", "../a", "a//b",
-						"a/", "./a", "a/./b"};
+	static const char *const bad_paths[] = {"",     "/",    "/etc", "..",  "a/..",
+						"../a", "a//b", "a/",   "./a", "a/./b"};
 	for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++)
 		if (unpack_reply_path_ok((const uint8_t *)bad_paths[i], strlen(bad_paths[i])))
 			fail_msg("path %s accepted", bad_paths[i]);
