@@ -388,7 +388,9 @@ untag_only(struct images *im, size_t i, const char *spec)
 {
 	image_record *o = im->v[i];
 	struct image_ref *ref = NULL;
-	if (o->n_repo_tags + o->n_repo_digests <= 1 ||
+	/* Only tags count as other names (as CRI-O's storage sees it): removing an image's last
+	 * tag removes the image. */
+	if (o->n_repo_tags <= 1 ||
 	    image_ref_parse((const uint8_t *)spec, strlen(spec), NULL, &ref, NULL) < 0)
 		return 0;
 	int done = 0;
@@ -420,7 +422,7 @@ images_remove(struct images *im, const char *spec, char *err, size_t errsz)
 		return 0;
 	}
 	image_record *gone = im->v[i];
-	char name[80];
+	char name[4400];
 	snprintf(name, sizeof(name), "%s/%s.pb", im->rec_dir, gone->id + 7);
 	if (unlink(name) < 0 && errno != ENOENT) {
 		snprintf(err, errsz, "remove %s: %s", name, strerror(errno));

@@ -192,3 +192,91 @@ def push_index(reg, repo, tag, entries, kind="oci"):
         {"mediaType": sub, "digest": sha(m), "size": len(m), "platform": p}
         for m, p in entries]}).encode()
     return idx, reg.push_manifest(repo, tag, idx, mt)
+
+
+# ---- a scriptable registry for hostile cases ----------------------------------------------------
+
+import http.server
+import socketserver
+import threading
+
+
+class FakeRegistry:
+    """A minimal distribution API on 127.0.0.1 serving manifests and blobs from dicts, with
+    per-path misbehaviour: routes[path] = callable(handler) overrides the normal answer."""
+
+    def __init__(self):
+        self.manifests = {}  # (repo, ref) -> (media type, body)
+        self.blobs = {}      # digest -> bytes
+        self.routes = {}
+        self.hits = {}
+        fake = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                fake.hits[self.path] = fake.hits.get(self.path, 0) + 1
+                if self.path in fake.routes:
+                    return fake.routes[self.path](self)
+                if self.path == "/v2/":
+                    return self.reply(200, b"{}", "application/json")
+                parts = self.path.split("/")
+                if len(parts) >= 5 and parts[-2] == "manifests":
+                    repo = "/".join(parts[2:-2])
+                    m = fake.manifests.get((repo, parts[-1]))
+                    if m:
+                        return self.reply(200, m[1], m[0])
+                if len(parts) >= 5 and parts[-2] == "blobs" and parts[-1] in fake.blobs:
+                    return self.reply(200, fake.blobs[parts[-1]], "application/octet-stream")
+                self.reply(404, b'{"errors":[{"code":"MANIFEST_UNKNOWN","message":"unknown"}]}',
+                           "application/json")
+
+            do_HEAD = do_GET
+
+            def reply(self, code, body, ctype, length=None):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body) if length is None else length))
+                self.end_headers()
+                if self.command != "HEAD":
+                    try:
+                        self.wfile.write(body)
+                    except (BrokenPipeError, ConnectionResetError):
+                        pass
+
+        class S(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self.server = S(("127.0.0.1", 0), H)
+        self.addr = "127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def add_image(self, repo, tag, layers_blobs, diff_ids, media="oci", layer_media_type=None,
+                  config_override=None):
+        """layers_blobs: compressed blobs as served; diff_ids: what the config claims."""
+        cfg = {"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+               "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+        cfgb = config_override if config_override is not None else json.dumps(cfg).encode()
+        self.blobs[sha(cfgb)] = cfgb
+        descs = []
+        for b in layers_blobs:
+            self.blobs[sha(b)] = b
+            descs.append({"mediaType": layer_media_type or layer_media(media, "gzip"),
+                          "digest": sha(b), "size": len(b)})
+        mt = OCI_MANIFEST if media == "oci" else DOCKER_MANIFEST
+        m = json.dumps({"schemaVersion": 2, "mediaType": mt,
+                        "config": {"mediaType": OCI_CONFIG, "digest": sha(cfgb),
+                                   "size": len(cfgb)},
+                        "layers": descs}).encode()
+        self.manifests[(repo, tag)] = (mt, m)
+        self.manifests[(repo, sha(m))] = (mt, m)
+        return m
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
