@@ -112,8 +112,12 @@ reply_error(const Crisp__Helper__Error *e, char *err, size_t errsz)
 {
 	const char *m = e && e->message ? e->message : "";
 	size_t n = 0;
-	for (; m[n] && n < PARSE_ERROR_MSG_MAX && n + 1 < errsz; n++)
-		err[n] = m[n] >= 0x20 && m[n] < 0x7f ? m[n] : '?';
+	for (; m[n] && n < PARSE_ERROR_MSG_MAX && n + 1 < errsz; n++) {
+		char ch = m[n];
+		if (ch < 0x20 || ch >= 0x7f)
+			ch = '?';
+		err[n] = ch;
+	}
 	if (errsz > 0)
 		err[n] = '\0';
 	if (n == 0)
@@ -212,6 +216,8 @@ layer_unpack(const struct helper_ctx *h, int blob_fd, const char *dest_dir,
 	r = run_helper(h, ro, dest_dir, c, max_uncompressed, &rep, err, errsz);
 	if (r < 0)
 		return r;
+	if (!rep)
+		return -EPROTO;
 	for (size_t i = 0; i < rep->n_opaque_dirs; i++) {
 		r = layer_mark_opaque(dest_fd, rep->opaque_dirs[i]);
 		if (r < 0) {

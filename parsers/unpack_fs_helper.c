@@ -183,7 +183,7 @@ parent_fd(struct unpack_fs *fs, const char *parent, const char *orig, int *ret,
 	}
 	closep(&fs->cache_fd);
 	fs->cache_fd = -EBADF;
-	int fd;
+	int fd = -EBADF;
 	int r = walk(fs, parent, 1, orig, &fd, e);
 	if (r < 0)
 		return r;
@@ -408,7 +408,7 @@ make_hardlink(struct unpack_fs *fs, const char *parent, const char *base, const 
 {
 	char tparent[LAYER_PATH_MAX + 1];
 	const char *tbase = split(t->link, tparent);
-	int tfd_raw;
+	int tfd_raw = -EBADF;
 	int r = walk(fs, tparent, 0, orig, &tfd_raw, e);
 	if (r < 0)
 		return r;
@@ -423,7 +423,7 @@ make_hardlink(struct unpack_fs *fs, const char *parent, const char *base, const 
 		return fs_error(e, orig, "hardlink to a directory");
 	if (S_ISCHR(st.st_mode) && st.st_rdev == 0)
 		return fs_error(e, orig, "hardlink to a whiteout");
-	int dfd;
+	int dfd = -EBADF;
 	r = parent_fd(fs, parent, orig, &dfd, e);
 	if (r < 0)
 		return r;
@@ -451,7 +451,7 @@ record_opaque(struct unpack_fs *fs, const struct tar_entry *t, struct parse_erro
 				       "layer has more than %u opaque directories",
 				       LAYER_MAX_OPAQUE_DIRS);
 	/* The directory must exist for the daemon to mark it. */
-	int fd;
+	int fd = -EBADF;
 	int r = walk(fs, t->path, 1, t->path, &fd, e);
 	if (r < 0)
 		return r;
@@ -502,7 +502,7 @@ unpack_fs_apply(struct unpack_fs *fs, struct layer_stream *s, const struct tar_e
 	const char *base = split(t->path, parent);
 	if (t->action == TAR_ACTION_CREATE && t->type == TAR_ENTRY_HARDLINK)
 		return make_hardlink(fs, parent, base, t, t->path, e);
-	int dfd;
+	int dfd = -EBADF;
 	int r = parent_fd(fs, parent, t->path, &dfd, e);
 	if (r < 0)
 		return r;
@@ -541,7 +541,7 @@ unpack_fs_finish(struct unpack_fs *fs, struct parse_error *e)
 		}
 		char parent[LAYER_PATH_MAX + 1];
 		const char *base = split(path, parent);
-		int dfd;
+		int dfd = -EBADF;
 		int r = parent_fd(fs, parent, path, &dfd, e);
 		if (r < 0)
 			return r;

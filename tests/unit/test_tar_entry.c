@@ -106,8 +106,10 @@ test_limits(void **state)
 	for (size_t i = 100; i < sizeof(longpath) - 1; i += 100)
 		longpath[i] = '/';
 	memset(longname, 'n', sizeof(longname) - 1);
-	for (size_t i = 0; i + 2 < sizeof(deep); i += 2)
-		memcpy(deep + i, "d/", 2);
+	for (size_t i = 0; i + 2 < sizeof(deep); i += 2) {
+		deep[i] = 'd';
+		deep[i + 1] = '/';
+	}
 	const char *paths[] = {longpath, longname, deep};
 	const char *want[] = {"path longer than", "a name is longer than", "deeper than"};
 	for (size_t i = 0; i < 3; i++) {
@@ -191,10 +193,9 @@ ustar(uint8_t *h, const char *name, size_t size, char type)
 	snprintf((char *)h + 124, 12, "%011zo", size);
 	snprintf((char *)h + 136, 12, "%011o", 0);
 	h[156] = (uint8_t)type;
-	memcpy(h + 257,
-	       "ustar\0"
-	       "00",
-	       8);
+	static const uint8_t magic[8] = {'u', 's', 't', 'a', 'r', 0, '0', '0'};
+	for (size_t i = 0; i < sizeof(magic); i++)
+		h[257 + i] = magic[i];
 	memset(h + 148, ' ', 8);
 	unsigned sum = 0;
 	for (size_t i = 0; i < 512; i++)
@@ -247,8 +248,8 @@ test_stream(void **state)
 	assert_int_equal(run_stream(buf, 22560, 1 << 20, 10, &e, &size), -E2BIG);
 	assert_non_null(strstr(e.message, "past the tar end-of-archive marker"));
 	/* Three entries under a two-entry cap. */
-	for (int i = 0; i < 3; i++)
-		ustar(buf + 512 * i, i == 0 ? "a" : i == 1 ? "b" : "c", 0, '0');
+	for (size_t i = 0; i < 3; i++)
+		ustar(buf + (size_t)512 * i, i == 0 ? "a" : i == 1 ? "b" : "c", 0, '0');
 	memset(buf + 1536, 0, 1024);
 	assert_int_equal(run_stream(buf, 2560, 1 << 20, 2, &e, &size), -E2BIG);
 	assert_non_null(strstr(e.message, "more than 2 entries"));
@@ -280,7 +281,8 @@ test_reply(void **state)
 	char id[] = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 	static uint8_t d0[] = "opq", d1[] = "../up";
 	ProtobufCBinaryData dirs[2] = {{3, d0}, {5, d1}};
-	Crisp__Helper__UnpackReply r = CRISP__HELPER__UNPACK_REPLY__INIT;
+	Crisp__Helper__UnpackReply r;
+	crisp__helper__unpack_reply__init(&r);
 	r.diff_id = id;
 	r.uncompressed_size = 100;
 	r.entries = 3;
