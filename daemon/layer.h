@@ -38,6 +38,9 @@ struct layer_unpack_result {
  * for an image whose manifest names the same (daemon-verified) compressed blob digest, never
  * on a diffID/chainID match alone.
  *
+ * dest_dir must sit in a root-only tree (the image store): layers keep their setuid bits,
+ * file capabilities and device nodes, which are only safe where no host user can reach them.
+ *
  * The helper's deadline is the unpack policy's (1 h) or h->timeout_ms if that is longer.
  * Returns 0 and fills *ret, or -errno with a message a person can act on in err
  * ("layer entry \"../etc/passwd\": path escapes the layer", "layer larger than the

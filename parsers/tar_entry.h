@@ -11,6 +11,11 @@
 #include "parsers/base/limits.h"
 #include "parsers/base/parse_error.h"
 
+/* Device nodes: character and block devices and fifos are created, as CRI-O does (its
+ * containers/storage extracts them when it runs as root). They are inert where they land (the
+ * layer store is root-only) and inside a container the device cgroup decides access, as for
+ * any device. The one refusal: a character device 0/0, which overlayfs reads as a whiteout
+ * (only the unpacker's own ".wh." conversion may create one). */
 enum tar_entry_type {
 	TAR_ENTRY_REG,
 	TAR_ENTRY_DIR,
