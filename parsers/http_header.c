@@ -107,7 +107,8 @@ mt_name_ok(const char *s, size_t len)
 	if (len == 0 || len > 127 || !char_is_alnum(s[0]))
 		return false;
 	for (size_t i = 1; i < len; i++)
-		if (!char_is_alnum(s[i]) && !strchr("!#$&-^_.+", s[i]))
+		/* s[i] != 0 first: strchr() finds the terminator, so a NUL would pass. */
+		if (!char_is_alnum(s[i]) && (s[i] == '\0' || !strchr("!#$&-^_.+", s[i])))
 			return false;
 	return true;
 }

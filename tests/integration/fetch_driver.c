@@ -120,7 +120,7 @@ main(int argc, char **argv)
 	t.registry = argv[optind + 1];
 	t.repository = argv[optind + 2];
 	char err[1024] = "";
-	int r;
+	int r = -EINVAL;
 	printf("{");
 	if (strcmp(mode, "manifest") == 0) {
 		uint8_t *buf = NULL;
