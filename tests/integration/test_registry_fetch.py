@@ -676,3 +676,33 @@ def test_short_blob(hostile, tmp_path):
     r = blob(str(tmp_path / "b"), "--plain", "blob", hostile.addr, "h/x", d, "3000")
     assert r["errno"] == "ENODATA" and "shorter than its declared size 3000" in r["err"], r
     assert r["file_size"] == 1000
+
+
+# ---- the helper's confinement, as written in its policy -----------------------------------------
+
+def test_fetch_policy_shape():
+    """The fetcher keeps the network but nothing else a network-facing parser could abuse: no
+    exec, no new processes or threads, no namespace or mount games, no file writes except
+    pwrite on fd 5, opens read-only only."""
+    rules = {}
+    directives = {}
+    with open(os.path.join(REPO, "policy", "helpers", "fetch.syscalls")) as f:
+        for line in f:
+            body, _, why = line.partition("#")
+            words = body.split()
+            if not words:
+                continue
+            if words[0].startswith("@"):
+                directives.setdefault(words[0], []).append(words[1:])
+                continue
+            assert why.strip(), line
+            rules.setdefault(words[0], []).append(words[1:])
+    for forbidden in ("execve", "execveat", "clone", "clone3", "fork", "vfork", "unshare",
+                      "setns", "mount", "ptrace", "open", "creat", "write", "pwritev",
+                      "unlink", "unlinkat", "rename", "renameat", "chmod", "fchmod", "bpf"):
+        assert forbidden not in rules, forbidden
+    assert rules["pwrite64"] == [["arg0==5"]]
+    assert rules["openat"] == [["arg2==O_RDONLY|O_CLOEXEC"]]
+    assert sorted(r[0] for r in rules["socket"]) == ["arg0==AF_INET", "arg0==AF_INET6"]
+    assert directives["@namespaces"] == [["ipc,uts,mnt,pid"]]  # no net namespace: it fetches
+    assert directives["@caps"] == [["none"]] and directives["@user"] == [["nobody"]]
