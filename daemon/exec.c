@@ -131,9 +131,27 @@ pump(const struct exec_opts *o, int fds[3], int pidfd, struct sink *out, struct 
 			if (r == 0)
 				closep(&fds[i]), fds[i] = -1;
 		}
-		if (out->overflow)
+		if (out->overflow && !o->truncate)
 			return -EMSGSIZE;
 	}
+}
+
+static void
+kill_from_pid_file(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	char *end = NULL;
+	long pid = strtol(buf, &end, 10);
+	if (end != buf && pid > 1 && pid < (1L << 22))
+		(void)kill((pid_t)pid, SIGKILL);
 }
 
 /* Run with stdio on /dev/null and a file; wait for the exit only. */
@@ -200,6 +218,8 @@ exec_run(const struct exec_opts *o, struct exec_result *ret)
 		if (fds[i] >= 0)
 			closep(&fds[i]);
 	int status = 0;
+	if (r == -ETIMEDOUT && o->kill_pid_file)
+		kill_from_pid_file(o->kill_pid_file);
 	if (r < 0)
 		kill_and_reap(pid, pidfd, &status);
 	else
@@ -213,6 +233,8 @@ exec_run(const struct exec_opts *o, struct exec_result *ret)
 		out.buf[out.len] = '\0';
 	ret->err = err.buf ? (char *)err.buf : calloc(1, 1);
 	ret->err_len = err.len;
+	ret->out_truncated = out.overflow;
+	ret->err_truncated = err.overflow;
 	if (err.buf)
 		err.buf[err.len] = '\0';
 	return r;

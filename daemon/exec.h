@@ -22,6 +22,12 @@ struct exec_opts {
 	 * appended), and nothing is captured. For programs that leave a process behind holding
 	 * their stdio (`runc run --detach`), where waiting for pipe EOF would never end. */
 	const char *stdio_file;
+	/* Non-zero: output beyond stdout_max/stderr_max is read and dropped (the result says
+	 * so) instead of failing the run; memory stays bounded either way (CVE-2022-1708). */
+	int truncate;
+	/* Non-NULL: on timeout, the pid written in this file is killed too (the process a
+	 * `runc exec` started inside a container, which killing runc alone would leave). */
+	const char *kill_pid_file;
 };
 
 struct exec_result {
@@ -31,6 +37,7 @@ struct exec_result {
 	size_t out_len;
 	char *err; /* NUL-terminated, truncated to stderr_max; caller frees */
 	size_t err_len;
+	int out_truncated, err_truncated;
 };
 
 /* Run and wait. Returns 0 when the program ran to completion (whatever its exit status),

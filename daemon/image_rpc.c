@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/containers.h"
 #include "daemon/crisp.h"
 #include "daemon/images.h"
 #include "daemon/log.h"
@@ -230,7 +231,19 @@ remove_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
 					"image.image is required");
 	char err[1024];
-	/* FIXME(#6): refuse while a container uses the image, once containers exist. */
+	int e = 0;
+	image_record *img = images_find(cr->images, spec, &e);
+	char *user = img ? ctrs_image_user(cr, img->id) : NULL;
+	if (user) {
+		int s = grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
+					 "image %s is in use by container %s; remove the container "
+					 "first",
+					 img->id, user);
+		free(user);
+		image_record_free(img);
+		return s;
+	}
+	image_record_free(img);
 	if (images_remove(cr->images, spec, err, sizeof(err)) < 0)
 		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "%s", err);
 	Runtime__V1__RemoveImageResponse resp;

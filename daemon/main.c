@@ -15,6 +15,7 @@
 
 #include "crisp_version.h"
 #include "daemon/config.h"
+#include "daemon/containers.h"
 #include "daemon/crisp.h"
 #include "daemon/grpc_server.h"
 #include "daemon/images.h"
@@ -277,7 +278,8 @@ serve(struct crisp *cr)
 		return 1;
 	}
 	cr->helper_dir = find_helper_dir(cr->cfg);
-	if (!cr->helper_dir || images_init(cr, &cr->images) < 0 || pods_init(cr, &cr->pods) < 0) {
+	if (!cr->helper_dir || images_init(cr, &cr->images) < 0 || pods_init(cr, &cr->pods) < 0 ||
+	    ctrs_init(cr, &cr->ctrs) < 0) {
 		log_error(0, "cannot initialise pod state");
 		(void)grpc_server_free(srv);
 		return 1;
@@ -286,6 +288,7 @@ serve(struct crisp *cr)
 	log_info(0, "crispd %s (git %s) serving %s", CRISP_VERSION, CRISP_GIT_REV, cr->cfg->listen);
 	int r = grpc_server_run(srv, sfd, on_signal, cr);
 	(void)grpc_server_free(srv);
+	cr->ctrs = ctrs_free(cr->ctrs);
 	cr->pods = pods_free(cr->pods);
 	cr->images = images_free(cr->images);
 	free(cr->helper_dir);

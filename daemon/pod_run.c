@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "daemon/cni.h"
+#include "daemon/containers.h"
 #include "daemon/crisp.h"
 #include "daemon/infra.h"
 #include "daemon/log.h"
@@ -223,7 +224,10 @@ pod_run(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 int
 pod_stop(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 {
-	int r = 0;
+	/* The pod's containers stop first (their stop signal, then SIGKILL). */
+	int r = cr->ctrs ? ctrs_stop_pod(cr, pod->id, err, errsz) : 0;
+	if (r < 0)
+		return r;
 	const struct config *cfg = crisp_config_lock(cr);
 	if (pod->infra_pid > 0)
 		r = infra_stop(cr, cfg, pod, err, errsz);
@@ -244,6 +248,8 @@ pod_teardown(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 {
 	int first = 0;
 	char e[512] = "";
+	if (cr->ctrs && (first = ctrs_remove_pod(cr, pod->id, e, sizeof(e))) < 0)
+		snprintf(err, errsz, "%s", e);
 	const struct config *cfg = crisp_config_lock(cr);
 	int r = 0;
 	if (pod->pid_mode == RUNTIME__V1__NAMESPACE_MODE__POD && pod->run_dir &&

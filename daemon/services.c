@@ -3,6 +3,7 @@
  * UNIMPLEMENTED with their name), then each area binds the handlers it implements.
  * runs in: daemon/privileged. */
 #include "cri/api.pb-c.h"
+#include "daemon/containers.h"
 #include "daemon/crisp.h"
 #include "daemon/images.h"
 #include "daemon/pods.h"
@@ -44,6 +45,8 @@ services_register(struct grpc_server *s)
 	r = pods_register(s);
 	if (r == 0)
 		r = images_register(s);
+	if (r == 0)
+		r = ctrs_register(s);
 	if (r < 0)
 		return r;
 	return runtime_info_register(s);

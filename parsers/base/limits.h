@@ -42,6 +42,11 @@
 #define CNI_MAX_RESULT_BYTES  (1u * 1024u * 1024u)
 #define CNI_PLUGIN_TIMEOUT_MS 120000u
 
+/* ExecSync: stdout and stderr are each kept up to this many bytes; the rest is read and
+ * dropped, and the response says so (CVE-2022-1708: never buffer a container's output
+ * without bound). */
+#define EXECSYNC_MAX_OUTPUT (16u * 1024u * 1024u)
+
 /* Config file: largest file, and longest value. */
 #define CONFIG_MAX_FILE_SIZE (1u * 1024u * 1024u)
 #define CONFIG_MAX_VALUE_LEN 4096u
