@@ -30,7 +30,7 @@ check parsers/base '^parsers/base/'
 for f in parsers/*.c parsers/*.h; do
 	[ -e "$f" ] || continue
 	case "$f" in
-	*_helper.c) allowed='^(parsers/|sandbox/|helper\.pb-c\.h$|helper_policies\.h$|proto/)' ;;
+	*_helper.c | *_helper.h) allowed='^(parsers/|sandbox/|helper\.pb-c\.h$|helper_policies\.h$|proto/)' ;;
 	*) allowed='^parsers/' ;;
 	esac
 	grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | while IFS= read -r line; do
