@@ -345,3 +345,22 @@ def test_names_bytes_kept(env):
         res, d = env.unpack(buf.getvalue())
         assert res["ok"], res
         assert os.listdir(os.fsencode(d)) == [want]
+
+
+def test_sparse_file(env):
+    """A GNU tar sparse file (pax 1.0 map) comes out with the same bytes and its holes."""
+    src = os.path.join(env.tmp, "sparse-src")
+    os.makedirs(src)
+    path = os.path.join(src, "sparse")
+    with open(path, "wb") as f:
+        f.truncate(10 << 20)
+        f.seek(5000000)
+        f.write(b"data")
+    blob = subprocess.run(["tar", "-C", src, "--format=pax", "-cSf", "-", "sparse"],
+                          capture_output=True, check=True).stdout
+    res, d = env.unpack(blob)
+    assert res["ok"], res
+    assert res["diff_id"] == "sha256:" + hashlib.sha256(blob).hexdigest()
+    with open(path, "rb") as a, open(os.path.join(d, "sparse"), "rb") as b:
+        assert a.read() == b.read()
+    assert os.stat(os.path.join(d, "sparse")).st_blocks * 512 < (1 << 20)
