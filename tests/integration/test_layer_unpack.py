@@ -364,3 +364,32 @@ def test_sparse_file(env):
     with open(path, "rb") as a, open(os.path.join(d, "sparse"), "rb") as b:
         assert a.read() == b.read()
     assert os.stat(os.path.join(d, "sparse")).st_blocks * 512 < (1 << 20)
+
+
+def test_policy_shape(tmp_path):
+    """The generated unpack filter: every openat must carry O_NOFOLLOW, nothing that reaches
+    the network, other processes, mounts or paths resolved with symlinks, and exactly the
+    file capabilities (plus SYS_CHROOT, dropped by the helper right after its chroot)."""
+    gen = os.path.join(REPO, "policy", "helpers", "gen_policies.py")
+    files = [os.path.join(REPO, "policy", "helpers", f)
+             for f in os.listdir(os.path.join(REPO, "policy", "helpers"))
+             if f.endswith(".syscalls")]
+    subprocess.run(["/usr/bin/python3", gen, str(tmp_path / "p.c"), str(tmp_path / "p.h")] +
+                   files, check=True)
+    text = (tmp_path / "p.c").read_text()
+    rules = text[text.index("rules_unpack[] = {"):]
+    rules = rules[:rules.index("};")]
+    names = [line.split('"')[1] for line in rules.splitlines() if '"' in line]
+    for bad in ("socket", "connect", "execve", "execveat", "clone", "clone3", "fork", "vfork",
+                "open", "openat2", "mount", "ptrace", "bpf", "unshare", "setns", "pivot_root",
+                "open_by_handle_at", "name_to_handle_at", "setxattr", "lsetxattr", "renameat2"):
+        assert bad not in names, bad
+    openat = [line for line in rules.splitlines() if '"openat"' in line]
+    assert openat and all("SANDBOX_PIN_MASKED_EQ, (uint64_t)(O_NOFOLLOW), (uint64_t)(O_NOFOLLOW)"
+                          in line for line in openat), openat
+    pol = text[text.index("helper_policy_unpack = {"):]
+    caps = pol[pol.index(".keep_caps"):pol.index("\n", pol.index(".keep_caps"))]
+    got = sorted(c.rstrip("),") for c in caps.split() if c.startswith("CAP_"))
+    assert got == sorted(["CAP_CHOWN", "CAP_FOWNER", "CAP_FSETID", "CAP_DAC_OVERRIDE",
+                          "CAP_MKNOD", "CAP_SETFCAP", "CAP_SYS_CHROOT"]), got
+    assert "CLONE_NEWNET" in pol[:pol.index("};")]
