@@ -136,11 +136,18 @@ make_dirs(struct create_ctx *x, char *err, size_t errsz)
 	snprintf(x->storage, sizeof(x->storage), "%s/%s", cs->store_dir, x->id);
 	snprintf(x->bundle, sizeof(x->bundle), "%s/%s", cs->run_dir, x->id);
 	snprintf(x->rootfs, sizeof(x->rootfs), "%s/rootfs", x->bundle);
-	const char *sub[] = {"", "/upper", "/work", "/volumes"};
+
+	/* The overlay root takes the upper dir's mode: 0755, or non-root users could not even
+	 * look up /bin. */
+	static const struct {
+		const char *sub;
+		mode_t mode;
+	} sub[] = {{"", 0711}, {"/upper", 0755}, {"/work", 0700}, {"/volumes", 0711}};
+
 	for (size_t i = 0; i < ELEMENTSOF(sub); i++) {
 		char p[4400];
-		snprintf(p, sizeof(p), "%s%s", x->storage, sub[i]);
-		if (mkdir(p, 0700) < 0) {
+		snprintf(p, sizeof(p), "%s%s", x->storage, sub[i].sub);
+		if (mkdir(p, sub[i].mode) < 0) {
 			snprintf(err, errsz, "create %s: %s", p, strerror(errno));
 			return -errno;
 		}
@@ -230,14 +237,37 @@ write_spec(struct create_ctx *x, char *err, size_t errsz)
 	if (pidns == (const char *)-1)
 		return -EINVAL;
 	snprintf(vol, sizeof(vol), "%s/volumes", x->storage);
+	/* Supplementary groups: the image's /etc/group memberships plus the request's. */
+	const Runtime__V1__LinuxContainerConfig *l = x->in->cfg->linux;
+	const Runtime__V1__LinuxContainerSecurityContext *sc = l ? l->security_context : NULL;
+	size_t extra = sc ? sc->n_supplemental_groups : 0;
+	if (extra > 256) {
+		snprintf(err, errsz, "security_context.supplemental_groups: at most 256");
+		return -EINVAL;
+	}
+	cleanup_free uint32_t *gids = calloc(x->user->n_sgids + extra + 1, sizeof(uint32_t));
+	if (!gids)
+		return -ENOMEM;
+	size_t ng = 0;
+	for (size_t i = 0; i < x->user->n_sgids; i++)
+		gids[ng++] = x->user->sgids[i];
+	for (size_t i = 0; i < extra; i++) {
+		int64_t g = sc->supplemental_groups[i];
+		if (g < 0 || g > 4294967294LL) {
+			snprintf(err, errsz,
+				 "security_context.supplemental_groups: want 0..4294967294");
+			return -EINVAL;
+		}
+		gids[ng++] = (uint32_t)g;
+	}
 	struct ctr_spec_in in = {.cfg = x->in->cfg,
 				 .pod = x->pod->config,
 				 .image = x->img->config,
 				 .rootfs = x->rootfs,
 				 .uid = x->user->uid,
 				 .gid = x->user->gid,
-				 .sgids = x->user->sgids,
-				 .n_sgids = x->user->n_sgids,
+				 .sgids = gids,
+				 .n_sgids = ng,
 				 .home = x->user->home,
 				 .netns = x->pod->netns_path,
 				 .ipcns = x->pod->ipcns_path,
@@ -492,6 +522,7 @@ ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 	const struct config *cfg = crisp_config_lock(cr);
 	struct rt_ctx rc;
 	struct helper_ctx h;
+	int64_t t0 = ctr_now_ns(); /* the process may exit before `runtime start` returns */
 	int e = rt_ctx_of(cr, cfg, r->runtime_handler, &rc, &h);
 	char *args[] = {UNCONST("start"), r->id, NULL};
 	if (e == 0)
@@ -501,7 +532,7 @@ ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 		return e;
 	if (r->state == CRISP__STATE__CONTAINER_STATE__CTR_CREATED) {
 		r->state = CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
-		r->started_at = ctr_now_ns();
+		r->started_at = t0;
 		(void)ctr_save(cr->ctrs, r);
 		ctr_publish(cr, c, RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STARTED_EVENT);
 	}

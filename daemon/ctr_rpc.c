@@ -14,6 +14,7 @@
 #include "daemon/crisp.h"
 #include "daemon/ctr_internal.h"
 #include "daemon/ctr_runtime.h"
+#include "daemon/grpc_wire.h"
 #include "daemon/log.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
@@ -327,14 +328,34 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		exec_result_done(&res);
 		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "ExecSync: %s", err);
 	}
+	/* Both streams must fit one gRPC message with room for the note below. */
+	size_t room = GRPC_MAX_MESSAGE - 4096;
+	if (res.err_len > room / 2 && res.out_len + res.err_len > room)
+		res.err_len = room / 2, res.err_truncated = 1;
+	if (res.out_len + res.err_len > room)
+		res.out_len = room - res.err_len, res.out_truncated = 1;
+	char note[160] = "";
+	if (res.out_truncated || res.err_truncated) {
+		snprintf(note, sizeof(note),
+			 "\n[crisp: %s%s%s truncated; ExecSync keeps at most %u "
+			 "bytes of each stream]\n",
+			 res.out_truncated ? "stdout" : "",
+			 res.out_truncated && res.err_truncated ? " and " : "",
+			 res.err_truncated ? "stderr" : "", EXECSYNC_MAX_OUTPUT);
+		log_warn(grpc_call_id(call), "ExecSync in %s: output truncated", id);
+	}
+	cleanup_free uint8_t *err_buf = malloc(res.err_len + sizeof(note));
+	if (!err_buf) {
+		exec_result_done(&res);
+		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+	}
+	memcpy(err_buf, res.err, res.err_len);
+	memcpy(err_buf + res.err_len, note, strlen(note));
 	Runtime__V1__ExecSyncResponse resp;
 	runtime__v1__exec_sync_response__init(&resp);
 	resp.stdout = (ProtobufCBinaryData){res.out_len, res.out};
-	resp.stderr = (ProtobufCBinaryData){res.err_len, (uint8_t *)res.err};
+	resp.stderr = (ProtobufCBinaryData){res.err_len + strlen(note), err_buf};
 	resp.exit_code = res.exited ? res.status : 128 + res.status;
-	if (res.out_truncated || res.err_truncated)
-		log_warn(grpc_call_id(call), "ExecSync in %s: output truncated at %u bytes", id,
-			 EXECSYNC_MAX_OUTPUT);
 	int s = grpc_call_send(call, &resp.base);
 	exec_result_done(&res);
 	if (s == -EMSGSIZE)

@@ -127,7 +127,9 @@ def tar_layer(entries):
 
 
 def busybox_layer(applets=("sh", "echo", "cat", "sleep", "ls", "id", "env", "true",
-                           "false", "head", "yes", "dd", "sync", "stat", "test", "grep")):
+                           "false", "head", "yes", "dd", "sync", "stat", "test", "grep",
+                           "tr", "touch", "wc", "tail", "mkdir", "rm",
+                           "unshare", "hostname")):
     with open(BUSYBOX, "rb") as f:
         bb = f.read()
     entries = [("bin", "dir"), ("bin/busybox", "file", bb, 0o755), ("etc", "dir"),
