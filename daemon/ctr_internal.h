@@ -40,4 +40,7 @@ int ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz);
 int ctr_stop(struct crisp *cr, struct ctr *c, int64_t timeout_s, char *err, size_t errsz);
 int ctr_remove(struct crisp *cr, struct ctr *c, char *err, size_t errsz);
 
+/* UpdateContainerResources and ReopenContainerLog (ctr_update.c). */
+int ctr_update_register(struct grpc_server *s);
+
 #endif

@@ -418,5 +418,5 @@ ctrs_register(struct grpc_server *s)
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return ctr_update_register(s);
 }

@@ -391,3 +391,33 @@ def test_pod_remove_takes_its_containers(env, registry):
     env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=env.pod_id), timeout=60)
     assert len(env.s.ListContainers(env.pb.ListContainersRequest()).containers) == 0
     assert env.leftovers() == before
+
+
+def test_update_resources_live_and_reopen_log(env, registry):
+    pb = env.pb
+    cid = env.run(registry.bb, ["sh", "-c", "while true; do echo tick; sleep 0.2; done"])
+    cg = json.loads(env.status(cid).info["info"])["cgroupsPath"]
+    mem = "/sys/fs/cgroup/memory%s/memory.limit_in_bytes" % cg
+    shares = "/sys/fs/cgroup/cpu%s/cpu.shares" % cg
+    env.s.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
+        container_id=cid, linux=pb.LinuxContainerResources(memory_limit_in_bytes=200 << 20,
+                                                           cpu_shares=512)), timeout=30)
+    with open(mem) as f:
+        assert int(f.read()) == 200 << 20
+    with open(shares) as f:
+        assert int(f.read()) == 512
+    with pytest.raises(grpc.RpcError) as e:
+        env.s.UpdateContainerResources(pb.UpdateContainerResourcesRequest(
+            container_id=cid, linux=pb.LinuxContainerResources(cpuset_cpus="0;reboot")),
+            timeout=30)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    # Log rotation: move the file away, ask conmon to reopen, new lines land in a new file.
+    path = env.status(cid).status.log_path
+    time.sleep(0.5)
+    os.rename(path, path + ".1")
+    env.s.ReopenContainerLog(pb.ReopenContainerLogRequest(container_id=cid), timeout=10)
+    deadline = time.time() + 10
+    while not (os.path.exists(path) and "tick" in open(path).read()):
+        assert time.time() < deadline
+        time.sleep(0.1)
+    env.stop(cid, timeout=0)
