@@ -232,7 +232,8 @@ media_type_name_ok(const char *s, size_t len)
 	if (len == 0 || len > 127 || !char_is_alnum(s[0]))
 		return false;
 	for (size_t i = 1; i < len; i++)
-		if (!char_is_alnum(s[i]) && !strchr("!#$&-^_.+", s[i]))
+		/* s[i] != '\0': strchr would match the terminator and let a NUL through. */
+		if (!char_is_alnum(s[i]) && (s[i] == '\0' || !strchr("!#$&-^_.+", s[i])))
 			return false;
 	return true;
 }
