@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/helper_call.h"
 #include "daemon/helper_ctx.h"
 #include "daemon/log.h"
 #include "helper.pb-c.h"
@@ -51,64 +52,6 @@ cni_result_free(struct cni_result *r)
 	free(r->error_msg);
 	free(r);
 	return NULL;
-}
-
-static void
-on_helper_log(void *ud, const char *helper, pid_t pid, uint64_t req, const char *line, size_t len)
-{
-	(void)ud;
-	char esc[4 * LOG_MAX_UNTRUSTED + 4];
-	log_warn(req, "%s[%d]: %s", helper, (int)pid, log_escape(line, len, esc, sizeof(esc)));
-}
-
-/* Run crisp-helper-cni on one request; *ret is the unpacked, envelope-checked reply. */
-static int
-run_helper(const struct helper_ctx *h, Crisp__Helper__HelperRequest *req,
-	   Crisp__Helper__HelperReply **ret, char *err, size_t errsz)
-{
-	static _Atomic uint64_t next_id = 1;
-	req->proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	req->request_id = next_id++;
-	size_t len = crisp__helper__helper_request__get_packed_size(req);
-	cleanup_free uint8_t *buf = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	(void)crisp__helper__helper_request__pack(req, buf);
-	struct helper_spec spec = {.policy = POLICY_CNI,
-				   .helper_dir = h->dir,
-				   .deadline_ms = h->timeout_ms,
-				   .request_id = h->request_id,
-				   .log_fn = on_helper_log};
-	cleanup_free uint8_t *rbuf = NULL;
-	size_t rlen = 0;
-	struct helper_error he;
-	int r = helper_run(&spec, buf, len, &rbuf, &rlen, &he);
-	if (r < 0) {
-		snprintf(err, errsz, "crisp-helper-cni: %s", he.message);
-		return r;
-	}
-	Crisp__Helper__HelperReply *rep = crisp__helper__helper_reply__unpack(NULL, rlen, rbuf);
-	if (!rep || rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    rep->request_id != req->request_id) {
-		if (rep)
-			crisp__helper__helper_reply__free_unpacked(rep, NULL);
-		snprintf(err, errsz, "crisp-helper-cni: malformed reply");
-		return -EPROTO;
-	}
-	*ret = rep;
-	return 0;
-}
-
-static int
-reply_error(Crisp__Helper__HelperReply *rep, const char *what, char *err, size_t errsz)
-{
-	char esc_m[4 * LOG_MAX_UNTRUSTED + 4], esc_p[4 * LOG_MAX_UNTRUSTED + 4];
-	const Crisp__Helper__Error *e = rep->error;
-	snprintf(err, errsz, "%s: %s%s%s", what,
-		 log_escape(e->message, strlen(e->message), esc_m, sizeof(esc_m)),
-		 e->path[0] ? " at " : "",
-		 log_escape(e->path, strlen(e->path), esc_p, sizeof(esc_p)));
-	return -EINVAL;
 }
 
 static int
@@ -211,18 +154,18 @@ cni_reply_netconf(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_CNI_CONF;
 	req.cni_conf = &body;
+	struct helper_call call;
+	helper_call_init(&call, POLICY_CNI, "CNI network configuration",
+			 CRISP__HELPER__HELPER_REPLY__BODY_CNI_CONF, err, errsz);
 	Crisp__Helper__HelperReply *rep = NULL;
-	int r = run_helper(h, &req, &rep, err, errsz);
+	int r = helper_call_run(h, &call, &req, &rep);
 	if (r < 0)
 		return r;
-	if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR && rep->error)
-		r = reply_error(rep, "invalid CNI network configuration", err, errsz);
-	else if (rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_CNI_CONF || !rep->cni_conf ||
-		 (r = cni_reply_validate_netconf(rep->cni_conf, ret)) < 0) {
+	if (!rep->cni_conf || (r = cni_reply_validate_netconf(rep->cni_conf, ret)) < 0) {
 		snprintf(err, errsz, "crisp-helper-cni: reply failed validation");
 		r = r < 0 ? r : -EPROTO;
 	}
-	crisp__helper__helper_reply__free_unpacked(rep, NULL);
+	helper_call_free(&call, rep);
 	return r;
 }
 
@@ -237,17 +180,17 @@ cni_reply_result(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_CNI_RESULT;
 	req.cni_result = &body;
+	struct helper_call call;
+	helper_call_init(&call, POLICY_CNI, "CNI plugin output",
+			 CRISP__HELPER__HELPER_REPLY__BODY_CNI_RESULT, err, errsz);
 	Crisp__Helper__HelperReply *rep = NULL;
-	int r = run_helper(h, &req, &rep, err, errsz);
+	int r = helper_call_run(h, &call, &req, &rep);
 	if (r < 0)
 		return r;
-	if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR && rep->error)
-		r = reply_error(rep, "invalid CNI plugin output", err, errsz);
-	else if (rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_CNI_RESULT ||
-		 !rep->cni_result || (r = cni_reply_validate_result(rep->cni_result, ret)) < 0) {
+	if (!rep->cni_result || (r = cni_reply_validate_result(rep->cni_result, ret)) < 0) {
 		snprintf(err, errsz, "crisp-helper-cni: reply failed validation");
 		r = r < 0 ? r : -EPROTO;
 	}
-	crisp__helper__helper_reply__free_unpacked(rep, NULL);
+	helper_call_free(&call, rep);
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "daemon/config_reply.h"
+#include "daemon/helper_call.h"
 #include "daemon/helper_ctx.h"
 #include "daemon/log.h"
 #include "daemon/manifest_reply.h"
@@ -31,115 +32,6 @@ typedef Crisp__Helper__HelperReply HelperReply;
 /* Reply cap over the document's own size: a reply restates the document in a denser form,
  * plus a few bytes per item ("80" -> "80/tcp", canonical media types). */
 #define IMG_REPLY_SLACK ((size_t)64 * 1024u)
-/* Decoding budget: protobuf-c turns a 2-byte empty submessage into a ~100-byte struct, so a
- * hostile reply can expand ~50x; real replies stay under 3x plus this constant. */
-#define IMG_UNPACK_FACTOR 8u
-#define IMG_UNPACK_SLACK  ((size_t)1 << 20)
-
-/* One helper run: what to run and expect, where messages go, the reply's decoding budget. */
-struct img_run {
-	const struct sandbox_policy *policy;
-	const char *what; /* "image manifest", ... for messages */
-	size_t reply_max; /* 0: the policy's */
-	Crisp__Helper__HelperReply__BodyCase want;
-	char *err;
-	size_t errsz;
-	struct budget budget;
-	ProtobufCAllocator alloc; /* budget_alloc/budget_free over .budget */
-};
-
-static void
-img_run_init(struct img_run *run, const struct sandbox_policy *policy, const char *what,
-	     Crisp__Helper__HelperReply__BodyCase want, char *err, size_t errsz)
-{
-	*run = (struct img_run){
-	    .policy = policy, .what = what, .want = want, .err = err, .errsz = errsz};
-	run->alloc = (ProtobufCAllocator){budget_alloc, budget_free, &run->budget};
-}
-
-static void
-on_helper_log(void *ud, const char *helper, pid_t pid, uint64_t req, const char *line, size_t len)
-{
-	(void)ud;
-	char esc[4 * LOG_MAX_UNTRUSTED + 4];
-	log_warn(req, "%s[%d]: %s", helper, (int)pid, log_escape(line, len, esc, sizeof(esc)));
-}
-
-/* The Error body of a reply as a message and an -errno from its class. A code outside the
- * protocol is itself a broken reply. */
-static int
-reply_error(const Crisp__Helper__Error *e, struct img_run *run)
-{
-	char esc_m[4 * LOG_MAX_UNTRUSTED + 4], esc_p[4 * LOG_MAX_UNTRUSTED + 4];
-	if (!e || !e->message || !e->path || e->code == PARSE_OK || e->code >= PARSE_CODE_COUNT) {
-		snprintf(run->err, run->errsz, "crisp-helper-%s: malformed error reply",
-			 run->policy->name);
-		return -EPROTO;
-	}
-	snprintf(run->err, run->errsz, "invalid %s: %s%s%s", run->what,
-		 log_escape(e->message, strlen(e->message), esc_m, sizeof(esc_m)),
-		 e->path[0] ? " at " : "",
-		 log_escape(e->path, strlen(e->path), esc_p, sizeof(esc_p)));
-	return parse_code_errno((enum parse_code)e->code);
-}
-
-/* Unpack rbuf under the budget and check the envelope: version, the request's id, and a body
- * that is run->want or an Error (turned into its -errno here). */
-static int
-decode_reply(struct img_run *run, uint64_t id, const uint8_t *rbuf, size_t rlen, HelperReply **ret)
-{
-	run->budget.left = IMG_UNPACK_FACTOR * rlen + IMG_UNPACK_SLACK;
-	HelperReply *rep = crisp__helper__helper_reply__unpack(&run->alloc, rlen, rbuf);
-	int r = 0;
-	if (!rep || rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    rep->request_id != id ||
-	    (rep->body_case != run->want &&
-	     rep->body_case != CRISP__HELPER__HELPER_REPLY__BODY_ERROR)) {
-		snprintf(run->err, run->errsz, "crisp-helper-%s: malformed reply",
-			 run->policy->name);
-		r = -EPROTO;
-	} else if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR) {
-		r = reply_error(rep->error, run);
-	}
-	if (r < 0) {
-		if (rep)
-			crisp__helper__helper_reply__free_unpacked(rep, &run->alloc);
-		return r;
-	}
-	*ret = rep;
-	return 0;
-}
-
-/* Run the helper on req. On success *ret is the unpacked reply whose envelope matched and
- * whose body is run->want (free with free_unpacked and &run->alloc). */
-static int
-run_helper(const struct helper_ctx *h, struct img_run *run, HelperRequest *req, HelperReply **ret)
-{
-	static _Atomic uint64_t next_id = 1;
-	req->proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	req->request_id = next_id++;
-	size_t len = crisp__helper__helper_request__get_packed_size(req);
-	cleanup_free uint8_t *buf = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	(void)crisp__helper__helper_request__pack(req, buf);
-	struct helper_spec spec = {.policy = run->policy,
-				   .helper_dir = h->dir,
-				   .deadline_ms = h->timeout_ms,
-				   .reply_max = run->reply_max,
-				   .request_id = h->request_id,
-				   .log_fn = on_helper_log};
-	cleanup_free uint8_t *rbuf = NULL;
-	size_t rlen = 0;
-	struct helper_error he;
-	int r = helper_run(&spec, buf, len, &rbuf, &rlen, &he);
-	if (r < 0) {
-		snprintf(run->err, run->errsz, "crisp-helper-%s: %s", run->policy->name,
-			 he.message);
-		return r;
-	}
-	return decode_reply(run, req->request_id, rbuf, rlen, ret);
-}
 
 static size_t
 reply_cap(size_t doc_len)
@@ -153,9 +45,9 @@ reply_cap(size_t doc_len)
 
 /* Release the reply; a validator's failure becomes the RPC's error. */
 static int
-finish(struct img_run *run, HelperReply *rep, int r)
+finish(struct helper_call *run, HelperReply *rep, int r)
 {
-	crisp__helper__helper_reply__free_unpacked(rep, &run->alloc);
+	helper_call_free(run, rep);
 	if (r >= 0)
 		return 0;
 	snprintf(run->err, run->errsz, "crisp-helper-%s: reply failed validation",
@@ -182,12 +74,12 @@ img_parse_manifest(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_MANIFEST;
 	req.manifest = &body;
-	struct img_run run;
-	img_run_init(&run, POLICY_MANIFEST, "image manifest",
-		     CRISP__HELPER__HELPER_REPLY__BODY_MANIFEST, err, errsz);
+	struct helper_call run;
+	helper_call_init(&run, POLICY_MANIFEST, "image manifest",
+			 CRISP__HELPER__HELPER_REPLY__BODY_MANIFEST, err, errsz);
 	run.reply_max = reply_cap(len);
 	HelperReply *rep = NULL;
-	int r = run_helper(h, &run, &req, &rep);
+	int r = helper_call_run(h, &run, &req, &rep);
 	if (r < 0)
 		return r;
 	return finish(&run, rep,
@@ -211,12 +103,12 @@ img_parse_config(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_CONFIG;
 	req.config = &body;
-	struct img_run run;
-	img_run_init(&run, POLICY_CONFIG, "image config", CRISP__HELPER__HELPER_REPLY__BODY_CONFIG,
-		     err, errsz);
+	struct helper_call run;
+	helper_call_init(&run, POLICY_CONFIG, "image config",
+			 CRISP__HELPER__HELPER_REPLY__BODY_CONFIG, err, errsz);
 	run.reply_max = reply_cap(len);
 	HelperReply *rep = NULL;
-	int r = run_helper(h, &run, &req, &rep);
+	int r = helper_call_run(h, &run, &req, &rep);
 	if (r < 0)
 		return r;
 	return finish(&run, rep, rep->config ? config_reply_validate(rep->config, ret) : -EPROTO);
@@ -261,11 +153,11 @@ img_resolve_user(const struct helper_ctx *h, const uint8_t *passwd, size_t passw
 	crisp__helper__helper_request__init(&req);
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_PASSWD;
 	req.passwd = &body;
-	struct img_run run;
-	img_run_init(&run, POLICY_PASSWD, "USER", CRISP__HELPER__HELPER_REPLY__BODY_PASSWD, err,
-		     errsz);
+	struct helper_call run;
+	helper_call_init(&run, POLICY_PASSWD, "USER", CRISP__HELPER__HELPER_REPLY__BODY_PASSWD, err,
+			 errsz);
 	HelperReply *rep = NULL;
-	r = run_helper(h, &run, &req, &rep);
+	r = helper_call_run(h, &run, &req, &rep);
 	if (r < 0)
 		return r;
 	return finish(&run, rep,

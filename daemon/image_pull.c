@@ -55,7 +55,7 @@ struct pull {
 	char manifest_digest[CRYPTO_DIGEST_STR]; /* the image manifest */
 	char top_digest[CRYPTO_DIGEST_STR];      /* what the reference resolved to */
 	struct img_config *config;
-	char **chain_ids;
+	char **chain_ids; /* layer keys: see chain_ids() */
 	uint64_t unpacked;
 	/* parallel layer work */
 	pthread_mutex_t mu;
@@ -350,7 +350,11 @@ read_blob(struct pull *p, const char *digest, size_t max, uint8_t **ret, size_t 
 
 /* ---- layers ------------------------------------------------------------------------- */
 
-/* chainID(1) = diffID(1); chainID(n) = sha256(chainID(n-1) + " " + diffID(n)) (OCI). */
+/* chainID(1) = diffID(1); chainID(n) = sha256(chainID(n-1) + " " + diffID(n)) (OCI). A layer
+ * directory is keyed by sha256(chainID + " " + the compressed blob's digest), not by the
+ * chain ID alone: the diffID comes from the unpack helper, and a helper subverted by a
+ * hostile layer could claim another image's diffID. Only the blob digest, which the daemon
+ * verifies itself, may decide that two images share a layer. */
 static int
 chain_ids(struct pull *p)
 {
@@ -358,15 +362,18 @@ chain_ids(struct pull *p)
 	p->chain_ids = calloc(n + 1, sizeof(char *));
 	if (!p->chain_ids)
 		return -ENOMEM;
+	char chain[CRYPTO_DIGEST_STR] = "";
 	for (size_t i = 0; i < n; i++) {
-		char buf[200], out[CRYPTO_DIGEST_STR];
+		char buf[300], out[CRYPTO_DIGEST_STR];
 		if (i == 0) {
-			snprintf(out, sizeof(out), "%s", p->config->diff_ids[0]);
+			snprintf(chain, sizeof(chain), "%s", p->config->diff_ids[0]);
 		} else {
-			int l = snprintf(buf, sizeof(buf), "%s %s", p->chain_ids[i - 1],
-					 p->config->diff_ids[i]);
+			int l = snprintf(buf, sizeof(buf), "%s %s", chain, p->config->diff_ids[i]);
 			crypto_sha256_buf(buf, (size_t)l, out);
+			memcpy(chain, out, sizeof(chain));
 		}
+		int l = snprintf(buf, sizeof(buf), "%s %s", chain, p->manifest->layers[i].digest);
+		crypto_sha256_buf(buf, (size_t)l, out);
 		if (!(p->chain_ids[i] = strdup(out)))
 			return -ENOMEM;
 	}

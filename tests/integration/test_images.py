@@ -401,3 +401,19 @@ def test_killed_mid_pull_then_restart(crispd_factory, cri):
     finally:
         fake.stop()
         images.ch.close()
+
+
+def test_layers_shared_only_by_blob_digest(images, registry):
+    """The same tar as gzip and uncompressed: equal diffIDs, different blobs. The unpack
+    helper reports the diffID, so sharing on it alone would let a subverted helper poison
+    another image's layer; crisp shares a layer only for the same verified blob."""
+    a = images.pull("%s/test/bb-oci-gzip:v1" % registry.addr)
+    b = images.pull("%s/test/bb-oci-none:v1" % registry.addr)
+    ia = json.loads(images.status(a, verbose=True).info["info"])
+    ib = json.loads(images.status(b, verbose=True).info["info"])
+    assert ia["config"]["diffIDs"] == ib["config"]["diffIDs"]
+    assert ia["chainIDs"] != ib["chainIDs"]
+    assert len(images.store_files()["layers"]) == 2
+    # And pulling a third image with the very same blob reuses the directory.
+    c = images.pull("%s/test/bb-oci-gzip:v2" % registry.addr)
+    assert c == a and len(images.store_files()["layers"]) == 2
