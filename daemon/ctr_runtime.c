@@ -105,7 +105,8 @@ rt_state(const struct rt_ctx *rc, const char *id, struct rt_state *ret, char *er
 /* ---- conmon --------------------------------------------------------------------------- */
 
 static int
-spawn_conmon(char *const *argv, int sync_w, int start_r, int log_fd, pid_t *ret_pid)
+spawn_conmon(char *const *argv, const char *cwd, int sync_w, int start_r, int log_fd,
+	     pid_t *ret_pid)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -117,6 +118,8 @@ spawn_conmon(char *const *argv, int sync_w, int start_r, int log_fd, pid_t *ret_
 	posix_spawn_file_actions_adddup2(&fa, sync_w, 3);
 	posix_spawn_file_actions_adddup2(&fa, start_r, 4);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 5);
+	/* conmon drops files such as "oom" in its working directory: make it the bundle. */
+	posix_spawn_file_actions_addchdir_np(&fa, cwd);
 	sigset_t none, defs;
 	sigemptyset(&none);
 	sigemptyset(&defs);
@@ -223,7 +226,8 @@ rt_conmon_create(const struct rt_ctx *rc, const struct conmon_opts *o, int *ret_
 	cleanup_close int log_fd =
 	    open(o->conmon_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
 	pid_t pid = -1;
-	int r = log_fd < 0 ? -errno : spawn_conmon(argv, sync[1], start[0], log_fd, &pid);
+	int r =
+	    log_fd < 0 ? -errno : spawn_conmon(argv, o->bundle, sync[1], start[0], log_fd, &pid);
 	closep(&sync[1]);
 	closep(&start[0]);
 	if (r == 0)

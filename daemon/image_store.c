@@ -306,6 +306,8 @@ strv_del(char **v, size_t *n, const char *s)
 		}
 }
 
+static void collect_garbage(struct images *im, const image_record *gone);
+
 int
 images_put(struct images *im, const image_record *r)
 {
@@ -338,8 +340,10 @@ images_put(struct images *im, const image_record *r)
 	if (err == 0)
 		err = save_record(im, copy);
 	if (err == 0 && at >= 0) {
-		image_record_free(im->v[at]);
+		image_record *old = im->v[at];
 		im->v[at] = copy;
+		collect_garbage(im, old); /* layers the new record no longer names */
+		image_record_free(old);
 	} else if (err == 0) {
 		image_record **n = realloc(im->v, (im->n + 1) * sizeof(*n));
 		if (!n)

@@ -403,17 +403,30 @@ def test_killed_mid_pull_then_restart(crispd_factory, cri):
         images.ch.close()
 
 
-def test_layers_shared_only_by_blob_digest(images, registry):
+def test_layers_shared_only_by_blob_digest(images):
     """The same tar as gzip and uncompressed: equal diffIDs, different blobs. The unpack
     helper reports the diffID, so sharing on it alone would let a subverted helper poison
     another image's layer; crisp shares a layer only for the same verified blob."""
-    a = images.pull("%s/test/bb-oci-gzip:v1" % registry.addr)
-    b = images.pull("%s/test/bb-oci-none:v1" % registry.addr)
-    ia = json.loads(images.status(a, verbose=True).info["info"])
-    ib = json.loads(images.status(b, verbose=True).info["info"])
-    assert ia["config"]["diffIDs"] == ib["config"]["diffIDs"]
-    assert ia["chainIDs"] != ib["chainIDs"]
-    assert len(images.store_files()["layers"]) == 2
-    # And pulling a third image with the very same blob reuses the directory.
-    c = images.pull("%s/test/bb-oci-gzip:v2" % registry.addr)
-    assert c == a and len(images.store_files()["layers"]) == 2
+    fake = oi.FakeRegistry()
+    try:
+        tar = oi.busybox_layer()
+        cfg_b = json.dumps({"architecture": os_arch(), "os": "linux", "config": {"Cmd": ["id"]},
+                            "rootfs": {"type": "layers", "diff_ids": [oi.sha(tar)]}}).encode()
+        fake.add_image("t/a", "v1", [gzip.compress(tar)], [oi.sha(tar)])
+        fake.add_image("t/b", "v1", [tar], [oi.sha(tar)],
+                       layer_media_type="application/vnd.oci.image.layer.v1.tar",
+                       config_override=cfg_b)
+        fake.add_image("t/c", "v1", [gzip.compress(tar)], [oi.sha(tar)],
+                       config_override=cfg_b.replace(b'"id"', b'"sh"'))
+        a = images.pull("%s/t/a:v1" % fake.addr)
+        b = images.pull("%s/t/b:v1" % fake.addr)
+        ia = json.loads(images.status(a, verbose=True).info["info"])
+        ib = json.loads(images.status(b, verbose=True).info["info"])
+        assert a != b and ia["config"]["diffIDs"] == ib["config"]["diffIDs"]
+        assert ia["chainIDs"] != ib["chainIDs"]
+        assert len(images.store_files()["layers"]) == 2
+        # A third image with the very same gzip blob shares the first one's directory.
+        images.pull("%s/t/c:v1" % fake.addr)
+        assert len(images.store_files()["layers"]) == 2
+    finally:
+        fake.stop()
