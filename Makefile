@@ -204,6 +204,8 @@ integration: all $(STREAM_SERVER)
 bench: all
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_version.py
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_pods.py
+	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_pull.py
+	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_containers.py
 
 # ---- install ------------------------------------------------------------------------------------
 CNI_CONF_DIR ?= /etc/cni/net.d
