@@ -466,6 +466,17 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int 
 		pod_unref(x.pod);
 		return -ENOENT;
 	}
+	/* As CRI-O: a privileged container only in a pod that was created privileged. */
+	const Runtime__V1__LinuxContainerConfig *lc = in->cfg->linux;
+	const Runtime__V1__LinuxPodSandboxConfig *lp = x.pod->config->linux;
+	if (lc && lc->security_context && lc->security_context->privileged &&
+	    !(lp && lp->security_context && lp->security_context->privileged)) {
+		*ret_code = GRPC_STATUS_INVALID_ARGUMENT;
+		snprintf(err, errsz, "security_context.privileged: pod %.64s is not privileged",
+			 in->pod_id);
+		pod_unref(x.pod);
+		return -EINVAL;
+	}
 	int e = 0;
 	x.img = images_find(cr->images, in->cfg->image->image, &e);
 	*ret_code = GRPC_STATUS_INVALID_ARGUMENT;

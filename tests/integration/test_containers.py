@@ -41,6 +41,7 @@ class Env:
         self.cri = cri
         self.connect()
         self.logdir = os.path.join(tmp, "podlogs")
+        self.created = set()
 
     def connect(self):
         pb, rpc = self.cri
@@ -74,9 +75,11 @@ class Env:
                                  log_path="%s/0.log" % name,
                                  linux=pb.LinuxContainerConfig(security_context=sc,
                                                                resources=res), **kw)
-        return self.s.CreateContainer(pb.CreateContainerRequest(
+        cid = self.s.CreateContainer(pb.CreateContainerRequest(
             pod_sandbox_id=self.pod_id, config=cfg, sandbox_config=self.pod_cfg),
             timeout=60).container_id
+        self.created.add(cid)
+        return cid
 
     def start(self, cid):
         self.s.StartContainer(self.pb.StartContainerRequest(container_id=cid), timeout=60)
@@ -127,8 +130,9 @@ class Env:
     def leftovers(self):
         with open("/proc/self/mountinfo") as f:
             mounts = [l.split()[4] for l in f if self.d.tmp in l and "/containers/" in l]
+        # Only this test's containers: other crispds on the host have cgroups here too.
         cgroups = [c for c in os.listdir("/sys/fs/cgroup/pids/crisp")
-                   if c.startswith("crisp-")] if os.path.isdir("/sys/fs/cgroup/pids/crisp") else []
+                   if c[6:] in self.created] if os.path.isdir("/sys/fs/cgroup/pids/crisp") else []
         run = os.listdir(os.path.join(self.d.tmp, "run", "containers"))
         store = os.listdir(os.path.join(self.d.tmp, "root", "containers"))
         return {"mounts": mounts, "cgroups": sorted(cgroups), "run": run, "store": store}
@@ -311,6 +315,14 @@ def test_security_defaults_inside(env, registry):
     assert re.search(r"^Seccomp:\s+0$", proc_status(env, un), re.M)
     for c in (cid, nr, un):
         env.stop(c, timeout=0)
+
+
+def test_privileged_container_needs_privileged_pod(env, registry):
+    sc = env.pb.LinuxContainerSecurityContext(privileged=True)
+    with pytest.raises(grpc.RpcError) as e:
+        env.create(registry.bb, ["true"], name="priv", security_context=sc)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "not privileged" in e.value.details()
 
 
 def test_image_in_use_and_remove_order(env, registry):
