@@ -138,6 +138,7 @@ config_new_defaults(void)
 	if (set_str(&c->listen, "/run/crisp/crisp.sock") < 0 ||
 	    set_str(&c->root, "/var/lib/crisp") < 0 || set_str(&c->runroot, "/run/crisp") < 0 ||
 	    set_str(&c->conmon, "/usr/bin/conmon") < 0 || set_str(&c->helper_dir, "") < 0 ||
+	    set_str(&c->certs_dir, "/etc/crisp/certs.d") < 0 ||
 	    set_str(&c->default_runtime, "runc") < 0 ||
 	    set_str(&c->cni_conf_dir, "/etc/cni/net.d") < 0 ||
 	    strv_set_csv(&c->cni_bin_dirs, "/usr/lib/cni,/opt/cni/bin") < 0 ||
@@ -175,6 +176,7 @@ config_free(struct config *c)
 		strv_done(&c->mirrors[i].mirrors);
 	}
 	free(c->mirrors);
+	free(c->certs_dir);
 	free(c);
 	return NULL;
 }
@@ -410,7 +412,11 @@ load_registries(struct load_ctx *x, const char *s, const char *k, const char *v)
 		dst = &x->c->blocked;
 	else if (strncmp(k, "mirror.", 7) == 0)
 		return load_mirror(x, s, k, v);
-	else
+	else if (strcmp(k, "certs_dir") == 0) {
+		if (!path_ok(v))
+			return fail(x, s, k, "not an absolute path without '..': \"%.60s\"", v);
+		return set_str(&x->c->certs_dir, v) == 0;
+	} else
 		return fail(x, s, k, "unknown key");
 	if (strv_set_csv(dst, v) < 0 || !all_ok(dst, host_ok))
 		return fail(x, s, k, "need a comma-separated list of registry hosts: \"%.60s\"", v);
@@ -581,6 +587,7 @@ config_print(const struct config *c, FILE *f)
 	print_strv(f, "unqualified_search", &c->unqualified_search);
 	print_strv(f, "insecure", &c->insecure);
 	print_strv(f, "blocked", &c->blocked);
+	fprintf(f, "certs_dir = %s\n", c->certs_dir);
 	for (size_t i = 0; i < c->n_mirrors; i++) {
 		char key[300];
 		snprintf(key, sizeof(key), "mirror.%s", c->mirrors[i].registry);

@@ -58,6 +58,7 @@ struct config {
 	struct strv blocked;
 	struct config_mirror *mirrors;
 	size_t n_mirrors;
+	char *certs_dir; /* <certs_dir>/<host>/: extra CAs (*.crt, *.pem) for that registry */
 	/* [limits] */
 	uint64_t layer_max_bytes;
 	uint32_t helper_timeout_s;

@@ -38,6 +38,7 @@
 struct source {
 	char registry[300]; /* host[:port] to connect to */
 	int plain_http;
+	char ca_dir[4400]; /* <certs_dir>/<host> when it exists, else "" */
 };
 
 struct pull {
@@ -98,6 +99,11 @@ add_source(struct source *s, size_t *n, const char *host, const struct config *c
 	/* Plain HTTP only for registries the config marks insecure, and for loopback ones
 	 * without configuration, as Docker does. */
 	s[*n].plain_http = list_has_host(&cfg->insecure, host) || is_loopback(host);
+	/* Extra CAs for this registry, as /etc/containers/certs.d/<host>/ works for CRI-O. */
+	struct stat st;
+	snprintf(s[*n].ca_dir, sizeof(s[*n].ca_dir), "%s/%s", cfg->certs_dir, host);
+	if (stat(s[*n].ca_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+		s[*n].ca_dir[0] = '\0';
 	(*n)++;
 }
 
@@ -265,9 +271,11 @@ find_source(struct pull *p, const struct config *cfg, char *err, size_t errsz)
 	int r = -ENOENT;
 	for (size_t i = 0; i < n; i++) {
 		p->src = s[i];
-		p->target = (struct registry_target){.registry = p->src.registry,
-						     .repository = p->ref->path,
-						     .plain_http = p->src.plain_http};
+		p->target =
+		    (struct registry_target){.registry = p->src.registry,
+					     .repository = p->ref->path,
+					     .plain_http = p->src.plain_http,
+					     .ca_dir = p->src.ca_dir[0] ? p->src.ca_dir : NULL};
 		r = resolve_manifest(p, err, errsz);
 		if (r == 0)
 			return 0;

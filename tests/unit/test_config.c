@@ -54,6 +54,7 @@ static const char overrides[] = "# comment\n"
 				"bin_dirs = /a, /b ,/c\n"
 				"[registries]\n"
 				"insecure = reg.local:5000\n"
+				"certs_dir = /srv/certs\n"
 				"mirror.docker.io = mirror.example:5000, m2.example\n"
 				"[limits]\n"
 				"layer_max_bytes = 2G\n"
@@ -78,6 +79,7 @@ test_overrides(void **state)
 	assert_int_equal(c->cni_bin_dirs.n, 3);
 	assert_string_equal(c->cni_bin_dirs.v[1], "/b");
 	assert_int_equal(c->insecure.n, 1);
+	assert_string_equal(c->certs_dir, "/srv/certs");
 	assert_int_equal(c->n_mirrors, 1);
 	assert_string_equal(c->mirrors[0].registry, "docker.io");
 	assert_int_equal(c->mirrors[0].mirrors.n, 2);
@@ -109,6 +111,7 @@ static const struct bad_case bad_cases[] = {
     {"[runtime.x]\nflavour = y\n", ":2: [runtime.x] flavour: unknown key"},
     {"[registries]\ninsecure = a b\n", ":2: [registries] insecure"},
     {"[cni]\nbin_dirs = ,\n", ":2: [cni] bin_dirs"},
+    {"[registries]\ncerts_dir = certs\n", ":2: [registries] certs_dir"},
     {"[crisp]\nthis line has no equals sign\n", "test.conf:2: syntax error"},
     {"[crisp\n", "test.conf:1: syntax error"},
 };
