@@ -2,7 +2,7 @@
 # parsers/: pure parsers (libcrisp_parsers.a via the top-level rules), their libFuzzer
 # targets, the corpus replayers and `make fuzz` / `make fuzz-run`. Included by the Makefile.
 
-PARSER_FUZZ := manifest image_config passwd image_ref
+PARSER_FUZZ := manifest image_config passwd image_ref json_map platform runtime_state
 FUZZ_TARGETS += $(PARSER_FUZZ)
 PARSERS_LIBS := -ljansson
 FUZZ_SECONDS ?= 60
