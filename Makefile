@@ -101,7 +101,10 @@ $(VERSION_H): FORCE
 	@mkdir -p $(@D)
 	@printf '#define CRISP_VERSION "%s"\n#define CRISP_GIT_REV "%s"\n' '$(VERSION)' '$(GIT_REV)' > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv -f $@.tmp $@
+.PHONY: FORCE
 FORCE:
+# -MMD leaves -isystem headers out of the depfiles: name the users of the version header.
+$(B)/obj/daemon/main.o $(B)/obj/daemon/runtime_info.o: $(VERSION_H)
 
 # ---- generated protobuf-c code ---------------------------------------------------------------
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto

@@ -41,6 +41,11 @@ def test_version(cri, crispd):
     # The RPC reports the same build version the binary prints.
     assert v.runtime_version.split("+")[0] in out.stdout
     assert v.runtime_version.split("+")[1] in out.stdout
+    # ... and that is the revision the tree was built from, not a stale one.
+    rev = subprocess.run(["git", "-C", os.path.dirname(CRISPD), "rev-parse", "--short=12",
+                          "HEAD"], capture_output=True, text=True)
+    if rev.returncode == 0:
+        assert v.runtime_version == "0.1.0+" + rev.stdout.strip()
 
 
 def net_config(tmp, conf=True, bin_dirs="/usr/lib/cni,/opt/cni/bin"):
