@@ -13,37 +13,10 @@
 #include "parsers/base/macro.h"
 #include "parsers/image_config.h"
 #include "sandbox/helper_enter.h"
+#include "sandbox/helper_msg.h"
 
-typedef Crisp__Helper__HelperReply HelperReply;
 typedef Crisp__Helper__ConfigReply ConfigReply;
 typedef Crisp__Helper__ConfigReply__Label Label;
-
-static _Noreturn void
-send_reply(HelperReply *rep)
-{
-	size_t len = crisp__helper__helper_reply__get_packed_size(rep);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf)
-		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
-	(void)crisp__helper__helper_reply__pack(rep, buf);
-	if (sandbox_helper_send(buf, len, POLICY_CONFIG->reply_max) < 0)
-		sandbox_helper_fail(HELPER_EXIT_SEND, "cannot write the reply");
-	_exit(HELPER_EXIT_OK);
-}
-
-static _Noreturn void
-send_error(HelperReply *rep, const struct parse_error *e)
-{
-	Crisp__Helper__Error err;
-	crisp__helper__error__init(&err);
-	err.code = (uint32_t)e->code;
-	err.offset = e->offset;
-	err.path = UNCONST(e->path);
-	err.message = UNCONST(e->message);
-	rep->body_case = CRISP__HELPER__HELPER_REPLY__BODY_ERROR;
-	rep->error = &err;
-	send_reply(rep);
-}
 
 /* protobuf-c packs NULL strings as absent only for proto2; proto3 needs "" instead. */
 static char *
@@ -71,12 +44,12 @@ labels_of(const struct str_map *m)
 }
 
 static _Noreturn void
-do_config(HelperReply *rep, const ProtobufCBinaryData *doc)
+do_config(struct helper_msg *msg, const ProtobufCBinaryData *doc)
 {
 	struct image_config *c = NULL;
 	struct parse_error e;
 	if (image_config_parse(doc->data, doc->len, NULL, &c, &e) < 0)
-		send_error(rep, &e);
+		helper_msg_error(msg, &e);
 	const struct image_exec_config *x = &c->config;
 	ConfigReply out;
 	crisp__helper__config_reply__init(&out);
@@ -102,9 +75,9 @@ do_config(HelperReply *rep, const ProtobufCBinaryData *doc)
 	out.stop_signal_num = x->stop_signal > 0 ? (uint32_t)x->stop_signal : 0;
 	out.n_diff_ids = c->diff_ids.n;
 	out.diff_ids = c->diff_ids.v;
-	rep->body_case = CRISP__HELPER__HELPER_REPLY__BODY_CONFIG;
-	rep->config = &out;
-	send_reply(rep);
+	msg->rep.body_case = CRISP__HELPER__HELPER_REPLY__BODY_CONFIG;
+	msg->rep.config = &out;
+	helper_msg_send(msg);
 }
 
 int
@@ -112,22 +85,10 @@ main(void)
 {
 	json_object_seed(0); /* reads /dev/urandom: before the filter forbids open */
 	sandbox_helper_enter(POLICY_CONFIG);
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	if (sandbox_helper_recv(POLICY_CONFIG->request_max, &buf, &len) < 0)
-		sandbox_helper_fail(HELPER_EXIT_RECV, "no valid request frame");
-	/* One document, copied once by the decoder: its size plus a little. */
-	struct budget b = {.left = POLICY_CONFIG->request_max + ((size_t)1 << 20)};
-	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
-	Crisp__Helper__HelperRequest *req = crisp__helper__helper_request__unpack(&a, len, buf);
-	if (!req || req->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    req->request_id == 0)
-		sandbox_helper_fail(HELPER_EXIT_DECODE, "bad request envelope");
-	HelperReply rep;
-	crisp__helper__helper_reply__init(&rep);
-	rep.proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	rep.request_id = req->request_id;
+	struct helper_msg msg;
+	Crisp__Helper__HelperRequest *req =
+	    helper_msg_recv(&msg, POLICY_CONFIG, POLICY_CONFIG->request_max + ((size_t)1 << 20));
 	if (req->body_case == CRISP__HELPER__HELPER_REQUEST__BODY_CONFIG && req->config)
-		do_config(&rep, &req->config->document);
+		do_config(&msg, &req->config->document);
 	sandbox_helper_fail(HELPER_EXIT_DECODE, "unexpected request body");
 }

@@ -13,38 +13,11 @@
 #include "parsers/base/macro.h"
 #include "parsers/manifest.h"
 #include "sandbox/helper_enter.h"
+#include "sandbox/helper_msg.h"
 
-typedef Crisp__Helper__HelperReply HelperReply;
 typedef Crisp__Helper__ManifestReply ManifestReply;
 typedef Crisp__Helper__ManifestReply__Descriptor Desc;
 typedef Crisp__Helper__ManifestReply__Platform Platform;
-
-static _Noreturn void
-send_reply(HelperReply *rep)
-{
-	size_t len = crisp__helper__helper_reply__get_packed_size(rep);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf)
-		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
-	(void)crisp__helper__helper_reply__pack(rep, buf);
-	if (sandbox_helper_send(buf, len, POLICY_MANIFEST->reply_max) < 0)
-		sandbox_helper_fail(HELPER_EXIT_SEND, "cannot write the reply");
-	_exit(HELPER_EXIT_OK);
-}
-
-static _Noreturn void
-send_error(HelperReply *rep, const struct parse_error *e)
-{
-	Crisp__Helper__Error err;
-	crisp__helper__error__init(&err);
-	err.code = (uint32_t)e->code;
-	err.offset = e->offset;
-	err.path = UNCONST(e->path);
-	err.message = UNCONST(e->message);
-	rep->body_case = CRISP__HELPER__HELPER_REPLY__BODY_ERROR;
-	rep->error = &err;
-	send_reply(rep);
-}
 
 static Crisp__Helper__ManifestReply__Compression
 compression_of(const struct descriptor *d)
@@ -103,14 +76,14 @@ desc_array(const struct descriptor *v, size_t n, bool index_entry)
 }
 
 static _Noreturn void
-do_manifest(HelperReply *rep, const Crisp__Helper__ManifestRequest *mr)
+do_manifest(struct helper_msg *msg, const Crisp__Helper__ManifestRequest *mr)
 {
 	struct manifest_opts opts = {
 	    .content_type = mr->media_type && mr->media_type[0] ? mr->media_type : NULL};
 	struct manifest *m = NULL;
 	struct parse_error e;
 	if (manifest_parse(mr->document.data, mr->document.len, &opts, &m, &e) < 0)
-		send_error(rep, &e);
+		helper_msg_error(msg, &e);
 	bool index =
 	    m->media_type == MEDIA_TYPE_OCI_INDEX || m->media_type == MEDIA_TYPE_DOCKER_LIST;
 	ManifestReply out;
@@ -128,9 +101,9 @@ do_manifest(HelperReply *rep, const Crisp__Helper__ManifestRequest *mr)
 		out.n_layers = m->n_layers;
 		out.layers = desc_array(m->layers, m->n_layers, false);
 	}
-	rep->body_case = CRISP__HELPER__HELPER_REPLY__BODY_MANIFEST;
-	rep->manifest = &out;
-	send_reply(rep);
+	msg->rep.body_case = CRISP__HELPER__HELPER_REPLY__BODY_MANIFEST;
+	msg->rep.manifest = &out;
+	helper_msg_send(msg);
 }
 
 int
@@ -138,23 +111,10 @@ main(void)
 {
 	json_object_seed(0); /* reads /dev/urandom: before the filter forbids open */
 	sandbox_helper_enter(POLICY_MANIFEST);
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	if (sandbox_helper_recv(POLICY_MANIFEST->request_max, &buf, &len) < 0)
-		sandbox_helper_fail(HELPER_EXIT_RECV, "no valid request frame");
-	/* The request is one document (copied once by the decoder) and a short string: its
-	 * size plus a little bounds what decoding may allocate. */
-	struct budget b = {.left = POLICY_MANIFEST->request_max + ((size_t)1 << 20)};
-	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
-	Crisp__Helper__HelperRequest *req = crisp__helper__helper_request__unpack(&a, len, buf);
-	if (!req || req->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    req->request_id == 0)
-		sandbox_helper_fail(HELPER_EXIT_DECODE, "bad request envelope");
-	HelperReply rep;
-	crisp__helper__helper_reply__init(&rep);
-	rep.proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	rep.request_id = req->request_id;
+	struct helper_msg msg;
+	Crisp__Helper__HelperRequest *req = helper_msg_recv(
+	    &msg, POLICY_MANIFEST, POLICY_MANIFEST->request_max + ((size_t)1 << 20));
 	if (req->body_case == CRISP__HELPER__HELPER_REQUEST__BODY_MANIFEST && req->manifest)
-		do_manifest(&rep, req->manifest);
+		do_manifest(&msg, req->manifest);
 	sandbox_helper_fail(HELPER_EXIT_DECODE, "unexpected request body");
 }
