@@ -59,7 +59,8 @@ PROTO_C := $(patsubst proto/%.proto,$(GEN)/%.pb-c.c,$(PROTOS))
 PROTO_H := $(PROTO_C:.c=.h)
 PROTO_OBJ := $(patsubst $(GEN)/%.c,$(B)/gen/%.o,$(PROTO_C))
 
-DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
+# daemon/<area>/*.c and the wiring (services.c); main.c is linked on its own, pause/ is its own binary.
+DAEMON_SRC := $(filter-out daemon/main.c daemon/pause/%,$(wildcard daemon/*.c daemon/*/*.c))
 DAEMON_OBJ := $(patsubst %.c,$(B)/obj/%.o,$(DAEMON_SRC))
 # The one parser the daemon may link: image references (kubelet's own input), fuzzed.
 DAEMON_PARSER_SRC := $(wildcard parsers/image_ref.c)
@@ -104,7 +105,7 @@ $(VERSION_H): FORCE
 .PHONY: FORCE
 FORCE:
 # -MMD leaves -isystem headers out of the depfiles: name the users of the version header.
-$(B)/obj/daemon/main.o $(B)/obj/daemon/runtime_info.o: $(VERSION_H)
+$(B)/obj/daemon/main.o $(B)/obj/daemon/node/runtime_info.o: $(VERSION_H)
 
 # ---- generated protobuf-c code ---------------------------------------------------------------
 $(GEN)/%.pb-c.c $(GEN)/%.pb-c.h: proto/%.proto

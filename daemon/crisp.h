@@ -6,9 +6,9 @@
 
 #include <pthread.h>
 
-#include "daemon/config.h"
-#include "daemon/events.h"
-#include "daemon/grpc_server.h"
+#include "daemon/core/config.h"
+#include "daemon/containers/events.h"
+#include "daemon/grpc/grpc_server.h"
 
 struct crisp {
 	/* The effective configuration; SIGHUP swaps it under the write lock, handlers read

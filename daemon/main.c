@@ -14,13 +14,13 @@
 #include <unistd.h>
 
 #include "crisp_version.h"
-#include "daemon/config.h"
-#include "daemon/containers.h"
+#include "daemon/core/config.h"
+#include "daemon/containers/containers.h"
 #include "daemon/crisp.h"
-#include "daemon/grpc_server.h"
-#include "daemon/images.h"
-#include "daemon/log.h"
-#include "daemon/pods.h"
+#include "daemon/grpc/grpc_server.h"
+#include "daemon/images/images.h"
+#include "daemon/core/log.h"
+#include "daemon/pods/pods.h"
 #include "parsers/base/macro.h"
 
 static const char *arg_listen;

@@ -3,10 +3,10 @@
  * UNIMPLEMENTED with their name), then each area binds the handlers it implements.
  * runs in: daemon/privileged. */
 #include "cri/api.pb-c.h"
-#include "daemon/containers.h"
+#include "daemon/containers/containers.h"
 #include "daemon/crisp.h"
-#include "daemon/images.h"
-#include "daemon/pods.h"
+#include "daemon/images/images.h"
+#include "daemon/pods/pods.h"
 
 const struct config *
 crisp_config_lock(struct crisp *c)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target for daemon/fetch_reply.c: the input is a packed FetchReply as a hostile
+/* libFuzzer target for daemon/replies/fetch_reply.c: the input is a packed FetchReply as a hostile
  * helper would send it; validate it as a manifest reply and as a blob reply, and check that
  * anything accepted keeps the documented invariants.
  * runs in: fuzzers and the replay driver only. */
@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "daemon/fetch_reply.h"
+#include "daemon/replies/fetch_reply.h"
 #include "fuzz/fuzz_check.h"
 #include "parsers/base/budget.h"
 

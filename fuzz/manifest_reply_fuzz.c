@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target for daemon/manifest_reply.c: the input is a packed ManifestReply as a
+/* libFuzzer target for daemon/replies/manifest_reply.c: the input is a packed ManifestReply as a
  * compromised crisp-helper-manifest could send it; unpack it as the daemon does (byte
  * budget), validate it with and without a Content-Type, check what a success promises, run
  * the platform selection over it, free.
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "daemon/manifest_reply.h"
+#include "daemon/replies/manifest_reply.h"
 #include "fuzz/fuzz_check.h"
 #include "parsers/base/budget.h"
 #include "parsers/base/digest.h"

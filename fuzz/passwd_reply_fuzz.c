@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target for daemon/passwd_reply.c: the input is a packed PasswdReply as a
+/* libFuzzer target for daemon/replies/passwd_reply.c: the input is a packed PasswdReply as a
  * compromised crisp-helper-passwd could send it; unpack it as the daemon does (byte budget),
  * validate it against several USER specs, check what a success promises (ids in range, the
  * spec's numeric ids kept, sorted groups), free.
@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "daemon/passwd_reply.h"
+#include "daemon/replies/passwd_reply.h"
 #include "fuzz/fuzz_check.h"
 #include "parsers/base/budget.h"
 #include "parsers/base/limits.h"

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target for daemon/runtime_state_reply.c: the input is a packed ConmonSyncReply as a
+/* libFuzzer target for daemon/replies/rtstate_reply.c: the input is a packed ConmonSyncReply as a
  * compromised crisp-helper-rtstate could send it; unpack it as the daemon does (byte budget),
  * validate it with a roomy and a tight output array, check what a success promises, free.
  * runs in: fuzzers and the replay driver only. */
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "daemon/runtime_state_reply.h"
+#include "daemon/replies/rtstate_reply.h"
 #include "fuzz/fuzz_check.h"
 #include "parsers/base/budget.h"
 #include "parsers/base/limits.h"
@@ -39,7 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t k = 0; k < sizeof(maxes) / sizeof(maxes[0]); k++) {
 		struct conmon_msg out[CONMON_SYNC_MAX_MSGS];
 		size_t n = 12345;
-		int r = runtime_state_reply_conmon(rep, out, maxes[k], &n);
+		int r = rtstate_reply_conmon(rep, out, maxes[k], &n);
 		FUZZ_ASSERT(r == 0 || r == -EPROTO || r == -E2BIG);
 		FUZZ_ASSERT(r == 0 || n == 12345);
 		if (r != 0)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target for daemon/runtime_state_reply.c: the input is a packed RtStateReply as a
+/* libFuzzer target for daemon/replies/rtstate_reply.c: the input is a packed RtStateReply as a
  * compromised crisp-helper-rtstate could send it; unpack it as the daemon does (byte budget),
  * validate it, check what a success promises, free.
  * runs in: fuzzers and the replay driver only. */
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "daemon/runtime_state_reply.h"
+#include "daemon/replies/rtstate_reply.h"
 #include "fuzz/fuzz_check.h"
 #include "parsers/base/budget.h"
 #include "parsers/base/limits.h"
@@ -47,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct rt_state st;
 	memset(&st, 0x5a, sizeof(st));
-	int r = runtime_state_reply_state(rep, &st);
+	int r = rtstate_reply_state(rep, &st);
 	FUZZ_ASSERT(r == 0 || r == -EPROTO);
 	if (r == 0)
 		check_state(&st);

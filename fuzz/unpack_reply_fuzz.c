@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target for daemon/unpack_reply.c: the input is a packed UnpackReply as a
+/* libFuzzer target for daemon/replies/unpack_reply.c: the input is a packed UnpackReply as a
  * compromised crisp-helper-unpack could send it; unpack it with a byte budget as the daemon
  * does, validate it against fixed caps, check what a success promises (a sha256 diffID,
  * sizes within the caps, opaque paths relative and normalised), free.
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "daemon/unpack_reply.h"
+#include "daemon/replies/unpack_reply.h"
 #include "fuzz/fuzz_check.h"
 #include "parsers/base/budget.h"
 #include "parsers/base/digest.h"

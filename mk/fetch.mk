@@ -19,7 +19,7 @@ $(FETCH_HELPER): $(FETCH_HELPER_OBJ) $(FETCH_PARSER_OBJ) $(LIBSANDBOX) $(LIBPROT
 # ---- the registry test driver (tests/integration/test_registry_fetch.py) --------------------
 # Linked from the fetcher's own daemon objects, not all of libcrispd.a.
 FETCH_DRIVER := $(B)/tests/fetch_driver
-FETCH_DAEMON_OBJ := $(patsubst %,$(B)/obj/daemon/%.o,registry fetch_reply log)
+FETCH_DAEMON_OBJ := $(patsubst %,$(B)/obj/daemon/%.o,images/registry replies/fetch_reply core/log)
 $(FETCH_DRIVER): tests/integration/fetch_driver.c $(FETCH_DAEMON_OBJ) $(LIBSANDBOX) $(LIBPROTO)
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
@@ -29,18 +29,18 @@ integration: $(FETCH_DRIVER) $(FETCH_HELPER)
 all: $(FETCH_DRIVER)
 
 # ---- fuzz targets: the fetcher's pure parsers (built by mk/parsers.mk's rules) and the
-# daemon's reply validator (rules here: it links daemon/fetch_reply.c and protobuf-c) --------
+# daemon's reply validator (rules here: it links daemon/replies/fetch_reply.c and protobuf-c) --------
 FUZZ_TARGETS += www_auth token registry_error http_header fetch_reply
-$(B)/fuzz/replay_fetch_reply: $(B)/obj/daemon/fetch_reply.o $(LIBPROTO)
+$(B)/fuzz/replay_fetch_reply: $(B)/obj/daemon/replies/fetch_reply.o $(LIBPROTO)
 FUZZ_LIBS_fetch_reply := -lprotobuf-c
 # libFuzzer build: our code instrumented with our warnings, the generated protobuf code
 # without them (it is not ours).
 $(B)/fuzz/helper_pb_fuzz.o: $(GEN)/helper.pb-c.c $(PROTO_H)
 	@mkdir -p $(@D)
 	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined -w -c $< -o $@
-$(B)/fuzz/fetch_reply_fuzzer: fuzz/fetch_reply_fuzz.c daemon/fetch_reply.c daemon/fetch_reply.h \
+$(B)/fuzz/fetch_reply_fuzzer: fuzz/fetch_reply_fuzz.c daemon/replies/fetch_reply.c daemon/replies/fetch_reply.h \
 		$(B)/fuzz/helper_pb_fuzz.o $(PROTO_H)
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fetch_reply_fuzz.c daemon/fetch_reply.c \
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ fuzz/fetch_reply_fuzz.c daemon/replies/fetch_reply.c \
 		$(B)/fuzz/helper_pb_fuzz.o -lprotobuf-c

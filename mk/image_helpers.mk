@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Image document helpers: crisp-helper-manifest, crisp-helper-config and crisp-helper-passwd
 # (parsers/*_helper.c behind the sandbox), the fuzz targets of the daemon's pure reply
-# validators (daemon/{manifest,config,passwd}_reply.c) and their seed corpus generator.
+# validators (daemon/replies/{manifest,image_config,passwd}_reply.c) and their seed corpus generator.
 # Included by the top-level Makefile. runs in: build time only.
 
 MANIFEST_HELPER := $(B)/crisp-helper-manifest
@@ -25,22 +25,22 @@ $(PASSWD_HELPER): $(B)/obj/parsers/passwd_helper.o $(LIBPARSERS) $(LIBSANDBOX) $
 
 # The validators and the helper glue are held to the parsers' conversion warnings too (the
 # libFuzzer build compiles the validators with them anyway).
-IMAGE_REPLY_OBJ := $(patsubst %,$(B)/obj/daemon/%_reply.o,manifest config passwd)
-$(IMAGE_REPLY_OBJ) $(B)/obj/daemon/image_parse.o: EXTRA_CFLAGS := $(STRICT)
+IMAGE_REPLY_OBJ := $(patsubst %,$(B)/obj/daemon/replies/%_reply.o,manifest image_config passwd)
+$(IMAGE_REPLY_OBJ) $(B)/obj/daemon/helpers/image_calls.o: EXTRA_CFLAGS := $(STRICT)
 
 # The unit test runs the real helpers from $(B) under their real filters.
 $(B)/tests/test_image_parse: | $(IMAGE_HELPERS)
 
 # ---- fuzz targets of the reply validators: fuzz/<x>_reply_fuzz.c, fuzz/corpus/<x>_reply/ ----
-IMAGE_REPLY_FUZZ := manifest_reply config_reply passwd_reply
+IMAGE_REPLY_FUZZ := manifest_reply image_config_reply passwd_reply
 FUZZ_TARGETS += $(IMAGE_REPLY_FUZZ)
 
 # Replay drivers: mk/parsers.mk's replay_% rule links these extra prerequisites.
-$(B)/fuzz/replay_manifest_reply: $(B)/obj/daemon/manifest_reply.o $(LIBPROTO)
-$(B)/fuzz/replay_config_reply: $(B)/obj/daemon/config_reply.o $(LIBPROTO)
-$(B)/fuzz/replay_passwd_reply: $(B)/obj/daemon/passwd_reply.o $(LIBPROTO)
+$(B)/fuzz/replay_manifest_reply: $(B)/obj/daemon/replies/manifest_reply.o $(LIBPROTO)
+$(B)/fuzz/replay_image_config_reply: $(B)/obj/daemon/replies/image_config_reply.o $(LIBPROTO)
+$(B)/fuzz/replay_passwd_reply: $(B)/obj/daemon/replies/passwd_reply.o $(LIBPROTO)
 FUZZ_LIBS_manifest_reply := -lprotobuf-c
-FUZZ_LIBS_config_reply := -lprotobuf-c
+FUZZ_LIBS_image_config_reply := -lprotobuf-c
 FUZZ_LIBS_passwd_reply := -lprotobuf-c
 
 # libFuzzer binaries: the validator's source instrumented with the target; the generated
@@ -52,8 +52,8 @@ $(IMAGE_REPLY_PB_FUZZ_O): $(GEN)/helper.pb-c.c $(GEN)/helper.pb-c.h
 	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-omit-frame-pointer -w -c $< -o $@
 $(patsubst %,$(B)/fuzz/%_fuzzer,$(IMAGE_REPLY_FUZZ)): $(B)/fuzz/%_fuzzer: fuzz/%_fuzz.c \
-		daemon/%.c $(IMAGE_REPLY_PB_FUZZ_O) $(wildcard daemon/*_reply.h daemon/image_parse.h \
-		daemon/image_reply_check.h parsers/base/*.h fuzz/*.h) $(GEN)/helper.pb-c.h
+		daemon/replies/%.c $(IMAGE_REPLY_PB_FUZZ_O) $(wildcard daemon/replies/*.h \
+		daemon/replies/reply_check.h parsers/base/*.h fuzz/*.h) $(GEN)/helper.pb-c.h
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lprotobuf-c

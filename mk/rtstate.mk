@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # crisp-helper-rtstate (parsers/runtime_state.c behind the sandbox: `runc state` / `crun state`
 # JSON and conmon sync-pipe messages), the fuzz targets of the parsers and of the daemon's
-# reply validators (daemon/runtime_state_reply.c). Included by the top-level Makefile.
+# reply validators (daemon/replies/rtstate_reply.c). Included by the top-level Makefile.
 # runs in: build time only.
 
 RTSTATE_HELPER := $(B)/crisp-helper-rtstate
@@ -13,7 +13,7 @@ $(RTSTATE_HELPER): $(B)/obj/parsers/runtime_state_helper.o $(LIBPARSERS) $(LIBSA
 	$(Q)$(CC) $(LDFLAGS_ALL) $(HELPER_LDFLAGS) -o $@ $^ -ljansson -lprotobuf-c $(SANDBOX_LIBS)
 
 # The daemon side is held to the parsers' conversion warnings too.
-$(B)/obj/daemon/runtime_state.o $(B)/obj/daemon/runtime_state_reply.o: EXTRA_CFLAGS := $(STRICT)
+$(B)/obj/daemon/helpers/rtstate_call.o $(B)/obj/daemon/replies/rtstate_reply.o: EXTRA_CFLAGS := $(STRICT)
 
 # The unit test runs the real helper from $(B) under its real filter.
 $(B)/tests/test_runtime_state: | $(RTSTATE_HELPER)
@@ -23,8 +23,8 @@ RTSTATE_REPLY_FUZZ := rtstate_reply rtstate_conmon_reply
 FUZZ_TARGETS += rtstate rtstate_conmon $(RTSTATE_REPLY_FUZZ)
 
 # Replay drivers of the validators: mk/parsers.mk's replay_% rule links these prerequisites.
-$(B)/fuzz/replay_rtstate_reply: $(B)/obj/daemon/runtime_state_reply.o $(LIBPROTO)
-$(B)/fuzz/replay_rtstate_conmon_reply: $(B)/obj/daemon/runtime_state_reply.o $(LIBPROTO)
+$(B)/fuzz/replay_rtstate_reply: $(B)/obj/daemon/replies/rtstate_reply.o $(LIBPROTO)
+$(B)/fuzz/replay_rtstate_conmon_reply: $(B)/obj/daemon/replies/rtstate_reply.o $(LIBPROTO)
 FUZZ_LIBS_rtstate_reply := -lprotobuf-c
 FUZZ_LIBS_rtstate_conmon_reply := -lprotobuf-c
 
@@ -37,8 +37,8 @@ $(RTSTATE_PB_FUZZ_O): $(GEN)/helper.pb-c.c $(GEN)/helper.pb-c.h
 	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-omit-frame-pointer -w -c $< -o $@
 $(patsubst %,$(B)/fuzz/%_fuzzer,$(RTSTATE_REPLY_FUZZ)): $(B)/fuzz/%_fuzzer: fuzz/%_fuzz.c \
-		daemon/runtime_state_reply.c $(RTSTATE_PB_FUZZ_O) daemon/runtime_state_reply.h \
-		daemon/runtime_state.h $(wildcard parsers/base/*.h fuzz/*.h) $(GEN)/helper.pb-c.h
+		daemon/replies/rtstate_reply.c $(RTSTATE_PB_FUZZ_O) daemon/replies/rtstate_reply.h \
+		daemon/helpers/rtstate_call.h $(wildcard parsers/base/*.h fuzz/*.h) $(GEN)/helper.pb-c.h
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lprotobuf-c

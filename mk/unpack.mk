@@ -24,7 +24,7 @@ $(UNPACK_HELPER): $(UNPACK_HELPER_OBJ) $(LIBPARSERS) $(LIBSANDBOX) $(LIBPROTO)
 FUZZ_TARGETS += tar_entry layer_stream unpack_reply
 
 # The reply validator lives in the daemon; its replay driver links it and the proto code.
-$(B)/fuzz/replay_unpack_reply: $(B)/obj/daemon/unpack_reply.o $(LIBPROTO)
+$(B)/fuzz/replay_unpack_reply: $(B)/obj/daemon/replies/unpack_reply.o $(LIBPROTO)
 FUZZ_LIBS_unpack_reply := -lprotobuf-c
 
 # tests/integration/unpack_driver.c: calls layer_unpack() from libcrispd.a, prints JSON.
@@ -38,7 +38,7 @@ integration: $(UNPACK_DRIVER)
 all: $(UNPACK_DRIVER)
 
 # The validator is held to the parsers' conversion warnings (the fuzzer build uses them).
-$(B)/obj/daemon/unpack_reply.o: EXTRA_CFLAGS := $(STRICT)
+$(B)/obj/daemon/replies/unpack_reply.o: EXTRA_CFLAGS := $(STRICT)
 # libFuzzer binary of the reply validator: its source plus the generated protobuf-c code
 # (instrumented, not held to our warnings).
 UNPACK_PB_FUZZ_O := $(B)/fuzz/obj/unpack/helper.pb-c.o
@@ -47,8 +47,8 @@ $(UNPACK_PB_FUZZ_O): $(GEN)/helper.pb-c.c $(GEN)/helper.pb-c.h
 	@echo "  CC      $<"
 	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) -O1 -fsanitize=fuzzer-no-link,address,undefined \
 		-fno-omit-frame-pointer -w -c $< -o $@
-$(B)/fuzz/unpack_reply_fuzzer: fuzz/unpack_reply_fuzz.c daemon/unpack_reply.c $(UNPACK_PB_FUZZ_O) \
-		daemon/unpack_reply.h $(wildcard parsers/base/*.h fuzz/*.h) $(GEN)/helper.pb-c.h
+$(B)/fuzz/unpack_reply_fuzzer: fuzz/unpack_reply_fuzz.c daemon/replies/unpack_reply.c $(UNPACK_PB_FUZZ_O) \
+		daemon/replies/unpack_reply.h $(wildcard parsers/base/*.h fuzz/*.h) $(GEN)/helper.pb-c.h
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lprotobuf-c

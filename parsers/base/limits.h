@@ -152,7 +152,7 @@
 /* systemd unit names (cgroup parents with the systemd driver): systemd's UNIT_NAME_MAX - 1. */
 #define POLICY_SYSTEMD_UNIT_MAX 255u
 
-/* ---- layers (crisp-helper-unpack, daemon/layer.c) ---------------------------------------- */
+/* ---- layers (crisp-helper-unpack, daemon/images/layer.c) ---------------------------------------- */
 /* Uncompressed size of one layer when the config does not say (layer_max_bytes). */
 #define LAYER_MAX_BYTES_DEFAULT 17179869184ull /* 16 GiB */
 /* Entries (files, dirs, links, whiteouts) in one layer: 100,000 tiny files must pass. */
@@ -172,7 +172,7 @@
 #define LAYER_MAX_OPAQUE_DIRS  65536u
 #define LAYER_MAX_OPAQUE_BYTES 8388608u /* 8 MiB */
 
-/* ---- registry fetcher (crisp-helper-fetch, daemon/registry.c) ------------------------------ */
+/* ---- registry fetcher (crisp-helper-fetch, daemon/images/registry.c) ------------------------------ */
 /* A manifest or index as served (the manifest parser's own cap). */
 #define REGISTRY_MAX_MANIFEST MANIFEST_MAX_SIZE
 /* One HTTP response header line kept by the fetcher (WWW-Authenticate, Location, ...). */
@@ -208,7 +208,7 @@
 #define FETCH_DEFAULT_LOW_SPEED_SECONDS  30u
 #define FETCH_DEFAULT_RETRIES            3u
 
-/* ---- OCI runtime output (crisp-helper-rtstate, daemon/runtime_state.c) ------------------ */
+/* ---- OCI runtime output (crisp-helper-rtstate, daemon/helpers/rtstate_call.c) ------------------ */
 /* `runc state` / `crun state` stdout: it restates the container's annotations, which come from
  * the CRI request (Kubernetes caps them at 256 KiB in total). */
 #define RT_STATE_MAX_BYTES 1048576u /* 1 MiB */

@@ -184,33 +184,33 @@ config_seeds(void)
 	c.stop_signal_num = 37;
 	c.diff_ids = UNCONST(diff);
 	c.n_diff_ids = 3;
-	SEED("config_reply", "full", config_reply, &c);
+	SEED("image_config_reply", "full", config_reply, &c);
 	CReply min;
 	crisp__helper__config_reply__init(&min);
 	min.os = UNCONST("linux");
 	min.architecture = UNCONST("amd64");
-	SEED("config_reply", "minimal", config_reply, &min);
+	SEED("image_config_reply", "minimal", config_reply, &min);
 	env[1] = "BAD\nNAME=x";
-	SEED("config_reply", "hostile_env_name_newline", config_reply, &c);
+	SEED("image_config_reply", "hostile_env_name_newline", config_reply, &c);
 	env[1] = "=novalue";
-	SEED("config_reply", "hostile_env_empty_name", config_reply, &c);
+	SEED("image_config_reply", "hostile_env_empty_name", config_reply, &c);
 	env[1] = "LANG=C.UTF-8";
 	vols[1] = "relative/path";
-	SEED("config_reply", "hostile_volume_relative", config_reply, &c);
+	SEED("image_config_reply", "hostile_volume_relative", config_reply, &c);
 	vols[1] = "/a/../../etc";
-	SEED("config_reply", "hostile_volume_dotdot", config_reply, &c);
+	SEED("image_config_reply", "hostile_volume_dotdot", config_reply, &c);
 	vols[1] = "/var/lib/x";
 	ports[0] = "0/tcp";
-	SEED("config_reply", "hostile_port_0", config_reply, &c);
+	SEED("image_config_reply", "hostile_port_0", config_reply, &c);
 	ports[0] = "80/tcp";
 	lab[1].key = lab[0].key;
-	SEED("config_reply", "hostile_label_duplicate", config_reply, &c);
+	SEED("image_config_reply", "hostile_label_duplicate", config_reply, &c);
 	lab[1].key = UNCONST("maintainer");
 	c.stop_signal_num = 65;
-	SEED("config_reply", "hostile_signal_65", config_reply, &c);
+	SEED("image_config_reply", "hostile_signal_65", config_reply, &c);
 	c.stop_signal_num = 37;
 	diff[0] = "sha256:ABCDEF";
-	SEED("config_reply", "hostile_diff_id", config_reply, &c);
+	SEED("image_config_reply", "hostile_diff_id", config_reply, &c);
 }
 
 static void

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/registry.h"
+#include "daemon/images/registry.h"
 
 static void
 json_str(const char *k, const char *v)

@@ -15,9 +15,9 @@
 #include <unistd.h>
 
 #include "cri/api.pb-c.h"
-#include "daemon/events.h"
-#include "daemon/grpc_server.h"
-#include "daemon/log.h"
+#include "daemon/containers/events.h"
+#include "daemon/grpc/grpc_server.h"
+#include "daemon/core/log.h"
 
 struct ctx {
 	struct events *bus;

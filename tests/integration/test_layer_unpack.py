@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Layer unpack end to end: daemon/layer.c's layer_unpack() (through tests/integration/
+# Layer unpack end to end: daemon/images/layer.c's layer_unpack() (through tests/integration/
 # unpack_driver) runs the real crisp-helper-unpack under its real seccomp filter, chrooted,
 # on layers built here with tarfile/gzip/zstd: a normal layer, whiteouts and opaque dirs
 # (then mounted as overlay), hostile layers, 100,000 files, and the helper's confinement.

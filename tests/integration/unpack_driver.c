@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/helper_ctx.h"
-#include "daemon/layer.h"
+#include "daemon/helpers/helper_ctx.h"
+#include "daemon/images/layer.h"
 
 static void
 json_string(const char *s)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for parsers/cni.c: network configuration files and plugin results, valid and
- * hostile, and the daemon's re-validation of crisp-helper-cni replies (daemon/cni_reply.c).
+ * hostile, and the daemon's re-validation of crisp-helper-cni replies (daemon/replies/cni_reply.c).
  * runs in: test. */
 /* cmocka 1.1.5 needs these four before <cmocka.h>. */
 /* clang-format off */
@@ -12,7 +12,7 @@
 /* clang-format on */
 #include <string.h>
 
-#include "daemon/cni_reply.h"
+#include "daemon/replies/cni_reply.h"
 #include "parsers/base/macro.h"
 #include "parsers/cni.h"
 

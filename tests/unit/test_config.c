@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for daemon/config.c: embedded defaults, overrides from INI text, line-numbered
+/* Unit tests for daemon/core/config.c: embedded defaults, overrides from INI text, line-numbered
  * errors for bad values, and print -> load round trips.
  * runs in: test. */
 /* cmocka 1.1.5 needs these four before <cmocka.h>. */
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/config.h"
+#include "daemon/core/config.h"
 #include "parsers/base/macro.h"
 
 static void

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/ctr_spec.h"
+#include "daemon/containers/ctr_spec.h"
 #include "parsers/base/macro.h"
 #include "policy/container_policy.h"
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The config.json of daemon/ctr_spec.c loads and runs in the real runc: a busybox-static
+/* The config.json of daemon/containers/ctr_spec.c loads and runs in the real runc: a busybox-static
  * rootfs in a temporary bundle, `runc run` to completion, and the container's own view of
  * itself (CapEff/CapBnd/NoNewPrivs/Seccomp, masked /proc/kcore, env, read-only rootfs, image
  * volume, privileged). Host network/IPC/UTS, a new PID and mount namespace.
@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "daemon/ctr_spec.h"
+#include "daemon/containers/ctr_spec.h"
 #include "parsers/base/macro.h"
 
 /* protobuf-c's *__INIT macros cast away const and name deprecated CRI fields. */

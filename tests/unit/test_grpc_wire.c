@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for daemon/grpc_wire.c: message framing, grpc-timeout parsing, grpc-message
+/* Unit tests for daemon/grpc/grpc_wire.c: message framing, grpc-timeout parsing, grpc-message
  * percent-encoding and :path splitting.
  * runs in: test (unprivileged is fine). */
 /* cmocka 1.1.5 needs these four before <cmocka.h>. */
@@ -13,7 +13,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "daemon/grpc_wire.h"
+#include "daemon/grpc/grpc_wire.h"
 #include "parsers/base/macro.h"
 
 struct frame_case {

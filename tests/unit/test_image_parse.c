@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for daemon/image_parse.c and its pure reply validators: hostile replies from a
+/* Unit tests for daemon/helpers/image_calls.c and its pure reply validators: hostile replies from a
  * compromised helper (bad digests, huge sizes, control bytes in env names, relative paths,
  * out-of-range ids, unknown enum values, too many items), img_manifest_select, and the real
  * crisp-helper-manifest/-config/-passwd under their real filters on documents in tests/data/.
@@ -23,11 +23,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/config_reply.h"
-#include "daemon/helper_ctx.h"
-#include "daemon/image_parse.h"
-#include "daemon/manifest_reply.h"
-#include "daemon/passwd_reply.h"
+#include "daemon/replies/image_config_reply.h"
+#include "daemon/helpers/helper_ctx.h"
+#include "daemon/helpers/image_calls.h"
+#include "daemon/replies/manifest_reply.h"
+#include "daemon/replies/passwd_reply.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
@@ -516,7 +516,7 @@ test_config_reply_valid(void **state)
 	f.args[1] = UNCONST("");                  /* and arguments may be empty */
 	f.c.variant = UNCONST("");
 	f.c.user = UNCONST("");
-	assert_int_equal(config_reply_validate(&f.c, &c), 0);
+	assert_int_equal(image_config_reply_validate(&f.c, &c), 0);
 	assert_string_equal(c->os, "linux");
 	assert_null(c->variant);
 	assert_null(c->user);
@@ -537,7 +537,7 @@ test_config_reply_valid(void **state)
 	f.c.stop_signal = UNCONST("");
 	f.c.stop_signal_num = 0;
 	f.c.working_dir = UNCONST("");
-	assert_int_equal(config_reply_validate(&f.c, &c), 0);
+	assert_int_equal(image_config_reply_validate(&f.c, &c), 0);
 	assert_null(c->stop_signal);
 	assert_null(c->working_dir);
 	img_config_free(c);
@@ -553,7 +553,7 @@ test_config_reply_hostile(void **state)
 		struct img_config *c = NULL;
 		cfix_init(&f);
 		ccases[i].mutate(&f);
-		int r = config_reply_validate(&f.c, &c);
+		int r = image_config_reply_validate(&f.c, &c);
 		if (r != -EPROTO)
 			fail_msg("%s: got %d, want -EPROTO", ccases[i].name, r);
 		assert_null(c);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for parsers/runtime_state.c (`runc state` / `crun state` JSON, conmon sync-pipe
  * messages), valid and hostile; the daemon's re-validation of crisp-helper-rtstate replies
- * (daemon/runtime_state_reply.c); and rt_parse_state / rt_parse_conmon over the real helper.
+ * (daemon/replies/rtstate_reply.c); and rt_parse_state / rt_parse_conmon over the real helper.
  * runs in: tests (as root, like the daemon: the helper is spawned confined). */
 /* cmocka 1.1.5 needs these four before <cmocka.h>. */
 /* clang-format off */
@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/helper_ctx.h"
-#include "daemon/runtime_state.h"
-#include "daemon/runtime_state_reply.h"
+#include "daemon/helpers/helper_ctx.h"
+#include "daemon/helpers/rtstate_call.h"
+#include "daemon/replies/rtstate_reply.h"
 #include "helper.pb-c.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
@@ -481,7 +481,7 @@ test_reply_state(void **state)
 	r.bundle = UNCONST("/run/crisp/b");
 	r.created_ns = 5;
 	struct rt_state out;
-	assert_int_equal(runtime_state_reply_state(&r, &out), 0);
+	assert_int_equal(rtstate_reply_state(&r, &out), 0);
 	assert_int_equal(out.status, RT_STATUS_RUNNING);
 	assert_int_equal(out.pid, 77);
 	assert_string_equal(out.id, "abc");
@@ -519,7 +519,7 @@ test_reply_state(void **state)
 		r.id = UNCONST(bad[i].id);
 		r.bundle = UNCONST(bad[i].bundle);
 		r.created_ns = bad[i].created;
-		if (runtime_state_reply_state(&r, &out) != -EPROTO)
+		if (rtstate_reply_state(&r, &out) != -EPROTO)
 			fail_msg("bad reply %zu accepted", i);
 	}
 }
@@ -542,34 +542,34 @@ test_reply_conmon(void **state)
 	r.messages = mp;
 	struct conmon_msg out[4];
 	size_t n = 0;
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), 0);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(out[0].data, 4321);
 	assert_string_equal(out[1].message, "command timed out");
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 1, &n), -E2BIG);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 1, &n), -E2BIG);
 
 	m[1].message = UNCONST("bad\x1b[0m");
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), -EPROTO);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), -EPROTO);
 	static char long_msg[2000];
 	memset(long_msg, 'a', sizeof(long_msg) - 1);
 	m[1].message = long_msg;
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), -EPROTO);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), -EPROTO);
 	m[1].message = UNCONST("");
 	m[1].has_data = 0; /* neither pid nor data */
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), -EPROTO);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), -EPROTO);
 	m[1].has_pid = 1;
 	m[1].pid = 0;
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), -EPROTO);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), -EPROTO);
 	m[1].pid = 1;
 	m[1].data = 5; /* data without has_data */
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), -EPROTO);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), -EPROTO);
 	m[1].data = 0;
 	m[0].data = CONMON_DATA_MIN - 1;
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), -EPROTO);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), -EPROTO);
 	m[0].data = 0;
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), 0);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), 0);
 	r.n_messages = CONMON_SYNC_MAX_MSGS + 1;
-	assert_int_equal(runtime_state_reply_conmon(&r, out, 4, &n), -EPROTO);
+	assert_int_equal(rtstate_reply_conmon(&r, out, 4, &n), -EPROTO);
 }
 
 /* ---- the real helper, through rt_parse_state / rt_parse_conmon ------------------------- */

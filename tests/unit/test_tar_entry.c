@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for parsers/tar_entry.c (entry validation, whiteouts, xattr filter),
  * parsers/layer_stream.c on small in-memory layers (limits, bombs, diffID), and the daemon's
- * re-validation of crisp-helper-unpack replies (daemon/unpack_reply.c). Hostile cases first.
+ * re-validation of crisp-helper-unpack replies (daemon/replies/unpack_reply.c). Hostile cases first.
  * runs in: test. */
 /* cmocka 1.1.5 needs these four before <cmocka.h>. */
 /* clang-format off */
@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include "daemon/unpack_reply.h"
+#include "daemon/replies/unpack_reply.h"
 #include "parsers/layer_stream.h"
 #include "parsers/tar_entry.h"
 
@@ -263,7 +263,7 @@ test_stream(void **state)
 	assert_non_null(strstr(e.message, "not a tar archive"));
 }
 
-/* ---- daemon/unpack_reply.c ---- */
+/* ---- daemon/replies/unpack_reply.c ---- */
 
 static void
 test_reply(void **state)

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* UpdateContainerResources (live cgroup changes through `runtime update`) and
+ * ReopenContainerLog (through conmon's control FIFO).
+ * runs in: daemon/privileged. */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/crisp.h"
+#include "daemon/containers/ctr_internal.h"
+#include "daemon/containers/ctr_runtime.h"
+#include "daemon/core/log.h"
+#include "parsers/base/macro.h"
+
+#define SVC (&runtime__v1__runtime_service__descriptor)
+
+static int
+cpuset_ok(const char *s)
+{
+	size_t n = strlen(s);
+	if (n > 256)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || s[i] == ',' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/* The OCI LinuxResources subset runc update takes on stdin, written with jansson. */
+static char *
+resources_json(const Runtime__V1__LinuxContainerResources *r, char *err, size_t errsz)
+{
+	if (r->cpu_period < 0 || r->cpu_quota < -1 || r->cpu_shares < 0 ||
+	    r->memory_limit_in_bytes < 0 || !cpuset_ok(r->cpuset_cpus) ||
+	    !cpuset_ok(r->cpuset_mems)) {
+		snprintf(err, errsz,
+			 "linux resources: negative values or a cpuset other than "
+			 "digits, ',' and '-'");
+		return NULL;
+	}
+	json_t *cpu = json_object(), *mem = json_object();
+	if (r->cpu_shares)
+		(void)json_object_set_new(cpu, "shares", json_integer(r->cpu_shares));
+	if (r->cpu_quota)
+		(void)json_object_set_new(cpu, "quota", json_integer(r->cpu_quota));
+	if (r->cpu_period)
+		(void)json_object_set_new(cpu, "period", json_integer(r->cpu_period));
+	if (r->cpuset_cpus[0])
+		(void)json_object_set_new(cpu, "cpus", json_string(r->cpuset_cpus));
+	if (r->cpuset_mems[0])
+		(void)json_object_set_new(cpu, "mems", json_string(r->cpuset_mems));
+	if (r->memory_limit_in_bytes)
+		(void)json_object_set_new(mem, "limit", json_integer(r->memory_limit_in_bytes));
+	json_t *o = json_pack("{s:o, s:o}", "cpu", cpu, "memory", mem);
+	char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	return s;
+}
+
+static int
+update_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
+{
+	const Runtime__V1__UpdateContainerResourcesRequest *req =
+	    (const Runtime__V1__UpdateContainerResourcesRequest *)msg;
+	struct crisp *cr = ud;
+	char err[1024] = "";
+	if (!req->linux)
+		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "linux is required");
+	cleanup_free char *json = resources_json(req->linux, err, sizeof(err));
+	if (!json)
+		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "%s", err);
+	int amb;
+	struct ctr *c = ctrs_get(cr->ctrs, req->container_id, &amb);
+	if (!c)
+		return grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found",
+					req->container_id);
+	pthread_mutex_lock(&c->mu);
+	char id[65], handler[256];
+	snprintf(id, sizeof(id), "%s", c->rec->id);
+	snprintf(handler, sizeof(handler), "%s", c->rec->runtime_handler);
+	pthread_mutex_unlock(&c->mu);
+	ctr_unref(c);
+	const struct config *cfg = crisp_config_lock(cr);
+	struct helper_ctx h = {.dir = cr->helper_dir, .timeout_ms = 10000};
+	struct rt_ctx rc = {.rt = config_find_runtime(cfg, handler),
+			    .systemd = cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD,
+			    .helpers = &h};
+	int r = -ENOENT;
+	if (rc.rt) {
+		char *argv[] = {UNCONST("update"), UNCONST("--resources"), UNCONST("-"), id, NULL};
+		char *full[16];
+		size_t n = 0;
+		full[n++] = rc.rt->path;
+		full[n++] = UNCONST("--root");
+		full[n++] = rc.rt->root;
+		for (size_t i = 0; argv[i]; i++)
+			full[n++] = argv[i];
+		full[n] = NULL;
+		char *envp[] = {UNCONST("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), NULL};
+		struct prog_opts o = {.path = rc.rt->path,
+				      .argv = full,
+				      .envp = envp,
+				      .stdin_buf = (const uint8_t *)json,
+				      .stdin_len = strlen(json),
+				      .stdout_max = 65536,
+				      .stderr_max = 16384,
+				      .timeout_ms = 30000};
+		struct prog_result res;
+		r = prog_run(&o, &res);
+		if (r == 0 && !(res.exited && res.status == 0)) {
+			char esc[700];
+			log_escape(res.err, res.err_len, esc, sizeof(esc));
+			snprintf(err, sizeof(err), "%.64s update failed: %.700s", rc.rt->name, esc);
+			r = -EIO;
+		}
+		prog_result_done(&res);
+	}
+	crisp_config_unlock(cr);
+	if (r < 0)
+		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "UpdateContainerResources: %s",
+					err[0] ? err : strerror(-r));
+	Runtime__V1__UpdateContainerResourcesResponse resp;
+	runtime__v1__update_container_resources_response__init(&resp);
+	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+}
+
+/* conmon listens on <bundle>/ctl; message type 2 means "reopen the log file". */
+static int
+reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
+{
+	const Runtime__V1__ReopenContainerLogRequest *req =
+	    (const Runtime__V1__ReopenContainerLogRequest *)msg;
+	struct crisp *cr = ud;
+	int amb;
+	struct ctr *c = ctrs_get(cr->ctrs, req->container_id, &amb);
+	if (!c)
+		return grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found",
+					req->container_id);
+	pthread_mutex_lock(&c->mu);
+	int running = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
+	char ctl[4400];
+	snprintf(ctl, sizeof(ctl), "%s/ctl", c->rec->bundle);
+	pthread_mutex_unlock(&c->mu);
+	ctr_unref(c);
+	if (!running)
+		return grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
+					"container %.64s is not running", req->container_id);
+	int fd = open(ctl, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
+	int r = fd < 0 ? -errno : 0;
+	if (r == 0 && write(fd, "2 0 0\n", 6) != 6)
+		r = -errno;
+	if (fd >= 0)
+		(void)close(fd);
+	if (r < 0)
+		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN,
+					"ReopenContainerLog: conmon control FIFO %s: %s", ctl,
+					strerror(-r));
+	Runtime__V1__ReopenContainerLogResponse resp;
+	runtime__v1__reopen_container_log_response__init(&resp);
+	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+}
+
+int
+ctr_update_register(struct grpc_server *s)
+{
+	int r = grpc_server_handle(s, SVC, "UpdateContainerResources", GRPC_METHOD_UNARY,
+				   update_handler);
+	if (r == 0)
+		r = grpc_server_handle(s, SVC, "ReopenContainerLog", GRPC_METHOD_UNARY,
+				       reopen_handler);
+	return r;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* crispd configuration: embedded defaults, the optional INI file (/etc/crisp/crisp.conf,
+ * parsed with libinih), and printing the effective configuration in that same format.
+ * runs in: daemon/privileged (the file belongs to the node admin, a trusted input). */
+#ifndef CRISP_DAEMON_CONFIG_H
+#define CRISP_DAEMON_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "daemon/core/log.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/crisp/crisp.conf"
+
+enum cgroup_driver {
+	CGROUP_DRIVER_CGROUPFS,
+	CGROUP_DRIVER_SYSTEMD,
+	CGROUP_DRIVER_COUNT
+};
+
+struct strv {
+	char **v;
+	size_t n;
+};
+
+/* One RuntimeClass handler: name as kubelet sends it, OCI runtime binary, its state root. */
+struct config_runtime {
+	char *name;
+	char *path;
+	char *root;
+};
+
+/* One registry mirror list: registry host -> mirrors tried before it. */
+struct config_mirror {
+	char *registry;
+	struct strv mirrors;
+};
+
+struct config {
+	/* [crisp] */
+	char *listen;
+	char *root;
+	char *runroot;
+	enum log_level log_level;
+	enum cgroup_driver cgroup_driver;
+	char *conmon;
+	char *helper_dir; /* "": next to crispd, or ../libexec/crisp from it */
+	/* [runtime] and [runtime.<name>] */
+	char *default_runtime;
+	struct config_runtime *runtimes;
+	size_t n_runtimes;
+	/* [cni] */
+	char *cni_conf_dir;
+	struct strv cni_bin_dirs;
+	/* [registries] */
+	struct strv unqualified_search;
+	struct strv insecure;
+	struct strv blocked;
+	struct config_mirror *mirrors;
+	size_t n_mirrors;
+	char *certs_dir; /* <certs_dir>/<host>/: extra CAs (*.crt, *.pem) for that registry */
+	/* [limits] */
+	uint64_t layer_max_bytes;
+	uint32_t helper_timeout_s;
+	uint32_t pull_timeout_s;
+	uint64_t shm_size_bytes;
+	uint32_t max_parallel_downloads;
+};
+
+/* A config holding the embedded defaults. Returns NULL only on ENOMEM. */
+struct config *config_new_defaults(void);
+struct config *config_free(struct config *c);
+
+/* Apply the INI file at path over c. On failure, writes a one-line message naming the file,
+ * the line and the key into err (errsz bytes) and returns -EINVAL (bad content), -ENOENT,
+ * -EFBIG (over CONFIG_MAX_FILE_SIZE) or another -errno; c may then be partly updated, so
+ * callers apply the file to a fresh copy. */
+int config_load_file(struct config *c, const char *path, char *err, size_t errsz);
+
+/* Same, from an in-memory string; name is used in error messages. */
+int config_load_string(struct config *c, const char *text, const char *name, char *err,
+		       size_t errsz);
+
+/* Checks across keys (default runtime exists, paths absolute). Same error contract. */
+int config_validate(const struct config *c, char *err, size_t errsz);
+
+/* Find a runtime handler by name ("" means the default). NULL when unknown. */
+const struct config_runtime *config_find_runtime(const struct config *c, const char *name);
+
+/* Print c in the config file's own format; the output loads back to the same config. */
+int config_print(const struct config *c, FILE *f);
+
+const char *config_cgroup_driver_name(enum cgroup_driver d);
+
+#endif

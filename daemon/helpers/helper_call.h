@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One request/reply round trip with a crisp-helper-*: pack the envelope, run the helper
+ * (sandbox/helper.h), unpack its reply under a byte budget and check the envelope (version,
+ * request id, the expected body or an Error, which becomes an -errno and a message). The body
+ * is still untrusted: callers run their pure validators on it.
+ * runs in: daemon/privileged. */
+#ifndef CRISP_DAEMON_HELPER_CALL_H
+#define CRISP_DAEMON_HELPER_CALL_H
+
+#include <stddef.h>
+
+#include "daemon/helpers/helper_ctx.h"
+#include "helper.pb-c.h"
+#include "parsers/base/budget.h"
+#include "sandbox/filter.h"
+
+/* Decoding budget: protobuf-c turns a 2-byte empty submessage into a ~100-byte struct, so a
+ * hostile reply can expand ~50x; real replies stay under 3x plus this constant. */
+#define HELPER_CALL_UNPACK_FACTOR 8u
+#define HELPER_CALL_UNPACK_SLACK  ((size_t)1 << 20)
+
+struct helper_call {
+	const struct sandbox_policy *policy;
+	const char *what; /* "image manifest", ... for Error messages: "invalid <what>: ..." */
+	size_t reply_max; /* 0: the policy's */
+	int bulk_fd;      /* > 0: the helper's fd 5 */
+	Crisp__Helper__HelperReply__BodyCase want;
+	char *err;
+	size_t errsz;
+	struct budget budget;
+	ProtobufCAllocator alloc; /* budget_alloc/budget_free over .budget */
+};
+
+void helper_call_init(struct helper_call *c, const struct sandbox_policy *policy, const char *what,
+		      Crisp__Helper__HelperReply__BodyCase want, char *err, size_t errsz);
+
+/* Run c->policy's helper on req (version and a fresh request id are filled in). On success
+ * *ret is the reply, its body c->want; release it with helper_call_free(). */
+int helper_call_run(const struct helper_ctx *h, struct helper_call *c,
+		    Crisp__Helper__HelperRequest *req, Crisp__Helper__HelperReply **ret);
+
+void helper_call_free(struct helper_call *c, Crisp__Helper__HelperReply *rep);
+
+#endif
