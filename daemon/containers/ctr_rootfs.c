@@ -9,13 +9,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "daemon/images/images.h"
@@ -24,7 +26,41 @@
 #define ROOTFS_FILE_MAX  (4u * 1024u * 1024u)
 #define OVERLAY_OPTS_MAX 4000u
 
-/* Mount in a child that chdir'ed to the layer dir, so lowerdir can use short relative
+struct mount_job {
+	const char *dir, *target, *opts;
+	int err;
+};
+
+/* A thread with its own working directory (unshare(CLONE_FS) applies to the calling thread
+ * only), so the daemon's cwd never changes and no child process exists that could inherit
+ * other requests' fds (issue 13). */
+static void *
+mount_thread(void *arg)
+{
+	struct mount_job *j = arg;
+	j->err = 0;
+	if (unshare(CLONE_FS) < 0 || chdir(j->dir) < 0 ||
+	    mount("overlay", j->target, "overlay", MS_NODEV, j->opts) < 0)
+		j->err = errno;
+	return NULL;
+}
+
+static int
+mount_in_dir(const char *dir, const char *target, const char *opts)
+{
+	struct mount_job j = {dir, target, opts, EIO};
+	pthread_t th;
+	sigset_t all, old;
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	int e = pthread_create(&th, NULL, mount_thread, &j);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e == 0)
+		e = pthread_join(th, NULL);
+	return e ? e : j.err;
+}
+
+/* Mount from a thread that chdir'ed to the layer dir, so lowerdir can use short relative
  * paths ("<hex>/diff") and more layers fit in the one page mount options may take. */
 int
 ctr_rootfs_mount(const struct images *im, char **chain_ids, size_t n, const char *upper,
@@ -47,18 +83,7 @@ ctr_rootfs_mount(const struct images *im, char **chain_ids, size_t n, const char
 		snprintf(err, errsz, "overlay mount options too long");
 		return -E2BIG;
 	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		if (chdir(im->layer_dir) < 0)
-			_exit(errno);
-		_exit(mount("overlay", target, "overlay", MS_NODEV, opts) < 0 ? errno : 0);
-	}
-	int st = 0;
-	if (pid < 0)
-		return -errno;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	int e = WIFEXITED(st) ? WEXITSTATUS(st) : EIO;
+	int e = mount_in_dir(im->layer_dir, target, opts);
 	if (e) {
 		snprintf(err, errsz, "mount the container rootfs (overlay) on %s: %s", target,
 			 strerror(e));

@@ -104,6 +104,9 @@ pump(const struct prog_opts *o, int fds[3], int pidfd, struct sink *out, struct 
 	size_t in_off = 0;
 	uint64_t deadline = mono_ms() + o->timeout_ms;
 	for (;;) {
+		/* Once the child has exited its pidfd stays readable: stop watching it, or a
+		 * grandchild that keeps the pipes open would make this loop spin until the
+		 * deadline. */
 		struct pollfd p[4] = {{fds[0], POLLOUT, 0},
 				      {fds[1], POLLIN, 0},
 				      {fds[2], POLLIN, 0},
@@ -115,6 +118,8 @@ pump(const struct prog_opts *o, int fds[3], int pidfd, struct sink *out, struct 
 			return -ETIMEDOUT;
 		if (poll(p, 4, (int)(deadline - now)) < 0 && errno != EINTR)
 			return -errno;
+		if (p[3].revents & POLLIN)
+			pidfd = -1;
 		if (fds[0] >= 0 && (p[0].revents & (POLLOUT | POLLERR | POLLHUP))) {
 			ssize_t n = write(fds[0], o->stdin_buf + in_off, o->stdin_len - in_off);
 			if (n > 0)

@@ -1,20 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Pinned pod namespaces (see pod_ns.h). The child is forked from a threaded daemon, so it
- * uses only async-signal-safe calls: every path is built before fork().
+/* Pinned pod namespaces (see pod_ns.h), made by a short-lived thread (no child process): every
+ * path is built before the thread starts.
  * runs in: daemon/privileged. */
 #include "daemon/pods/pod_ns.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "parsers/base/macro.h"
@@ -126,22 +127,70 @@ report_error(const struct pod_ns_opts *o, const struct child_report *rep, char *
 		snprintf(err, errsz, "%s: %s", what[rep->step], strerror(rep->err));
 }
 
-/* Bind-mount the child's namespaces onto the pin files. */
-static int
-pin_all(const struct pod_ns_opts *o, struct prepared *p, pid_t child, char *err, size_t errsz)
+/* The namespaces are made by a short-lived thread of the daemon, not a child process: unshare()
+ * of net, ipc and uts applies to the calling thread only, the thread configures them, opens
+ * /proc/thread-self/ns/<x> into the daemon's own fd table and exits. There is no fork, so no
+ * process can inherit another request's pipes, crispd's lock or its socket, and nothing waits
+ * for an EOF that depends on other processes (issue 13: concurrent forks wedged each other). */
+struct ns_thread {
+	const struct pod_ns_opts *o;
+	const struct prepared *p;
+	int flags;
+	int fds[3]; /* opened ns files, -EBADF when not requested */
+	struct child_report rep;
+};
+
+static void *
+ns_thread_main(void *arg)
 {
-	const int want[3] = {o->new_net, o->new_ipc, o->new_uts};
-	for (int i = 0; i < 3; i++) {
+	struct ns_thread *t = arg;
+	t->rep = child_setup(t->o, t->p, t->flags);
+	const int want[3] = {t->o->new_net, t->o->new_ipc, t->o->new_uts};
+	for (int i = 0; i < 3 && t->rep.step == STEP_OK; i++) {
 		if (!want[i])
 			continue;
-		snprintf(p->src[i], sizeof(p->src[i]), "/proc/%d/ns/%s", (int)child, ns_names[i]);
+		char path[64];
+		snprintf(path, sizeof(path), "/proc/thread-self/ns/%s", ns_names[i]);
+		t->fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+		if (t->fds[i] < 0)
+			t->rep = (struct child_report){STEP_UNSHARE, errno, 0};
+	}
+	return NULL; /* the thread's namespaces now live on in t->fds */
+}
+
+/* Run ns_thread_main and wait for it. Blocks every signal in the thread (the daemon's mask is
+ * inherited; handlers never run there). */
+static int
+ns_thread_run(struct ns_thread *t)
+{
+	pthread_t th;
+	sigset_t all, old;
+	sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	int e = pthread_create(&th, NULL, ns_thread_main, t);
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0)
+		return -e;
+	e = pthread_join(th, NULL);
+	return -e;
+}
+
+/* Bind-mount the namespaces held by fds onto the pin files. */
+static int
+pin_all(struct prepared *p, const int fds[3], char *err, size_t errsz)
+{
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0)
+			continue;
+		snprintf(p->src[i], sizeof(p->src[i]), "/proc/self/fd/%d", fds[i]);
 		int fd =
 		    open(p->pin[i], O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
 		if (fd < 0 || close(fd) < 0 ||
 		    mount(p->src[i], p->pin[i], NULL, MS_BIND, NULL) < 0) {
+			int e = errno;
 			snprintf(err, errsz, "pin %s namespace at %s: %s", ns_names[i], p->pin[i],
-				 strerror(errno));
-			return -errno;
+				 strerror(e));
+			return -e;
 		}
 	}
 	return 0;
@@ -158,41 +207,23 @@ pod_ns_create(const struct pod_ns_opts *o, char *err, size_t errsz)
 		snprintf(err, errsz, "create %s: %s", o->dir, strerror(errno));
 		return -errno;
 	}
-	int flags = (o->new_net ? CLONE_NEWNET : 0) | (o->new_ipc ? CLONE_NEWIPC : 0) |
-		    (o->new_uts ? CLONE_NEWUTS : 0);
-	int rep_pipe[2], go_pipe[2];
-	if (pipe2(rep_pipe, O_CLOEXEC) < 0 || pipe2(go_pipe, O_CLOEXEC) < 0) {
-		(void)rmdir(o->dir);
-		return -errno;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* Drop our copies of the parent's ends, or the read below never sees EOF. */
-		(void)close(rep_pipe[0]);
-		(void)close(go_pipe[1]);
-		struct child_report rep = child_setup(o, &p, flags);
-		(void)!write(rep_pipe[1], &rep, sizeof(rep));
-		char c;
-		(void)!read(go_pipe[0], &c, 1); /* stay alive until the parent pinned us */
-		_exit(rep.step == STEP_OK ? 0 : 1);
-	}
-	closep(&rep_pipe[1]);
-	closep(&go_pipe[0]);
-	struct child_report rep = {STEP_UNSHARE, ECHILD, 0};
-	r = pid < 0 ? -errno : 0;
-	if (r == 0 && read(rep_pipe[0], &rep, sizeof(rep)) != (ssize_t)sizeof(rep))
-		rep = (struct child_report){STEP_UNSHARE, ECHILD, 0};
-	if (r == 0 && rep.step != STEP_OK) {
-		report_error(o, &rep, err, errsz);
-		r = -rep.err;
+	struct ns_thread t = {.o = o,
+			      .p = &p,
+			      .flags = (o->new_net ? CLONE_NEWNET : 0) |
+				       (o->new_ipc ? CLONE_NEWIPC : 0) |
+				       (o->new_uts ? CLONE_NEWUTS : 0),
+			      .fds = {-EBADF, -EBADF, -EBADF}};
+	r = ns_thread_run(&t);
+	if (r < 0)
+		snprintf(err, errsz, "start the namespace thread: %s", strerror(-r));
+	else if (t.rep.step != STEP_OK) {
+		report_error(o, &t.rep, err, errsz);
+		r = -t.rep.err;
 	}
 	if (r == 0)
-		r = pin_all(o, &p, pid, err, errsz);
-	closep(&go_pipe[1]); /* lets the child exit */
-	closep(&rep_pipe[0]);
-	if (pid > 0)
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
+		r = pin_all(&p, t.fds, err, errsz);
+	for (int i = 0; i < 3; i++)
+		closep(&t.fds[i]);
 	if (r < 0)
 		(void)pod_ns_remove(o->dir);
 	return r;

@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: Apache-2.0
+# Concurrency and crash consistency (issue 13): many clients running the whole pod -> container
+# -> exec -> stop -> remove lifecycle against one crispd at once, List calls while pods are
+# being created, a CNI plugin and an OCI runtime that hang; each with a test deadline that a
+# wedge would exceed, 0 errors, and nothing left behind afterwards (mounts, namespace pins,
+# veths, IP allocations, cgroups, conmons, runc state, records, temp files). Needs root.
+import json
+import os
+import re
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import pytest
+
+import oci_images as oi
+
+CLIENTS = 8
+ROUNDS = 3
+LISTS = 200
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    reg = oi.Registry(str(tmp_path_factory.mktemp("conc-registry")))
+    reg.bb = "%s/test/bb:v1" % reg.addr
+    oi.push_image(reg, "test/bb", "v1", [oi.busybox_layer()])
+    yield reg
+    reg.stop()
+
+
+def cni_conf(bridge, subnet, data_dir, extra=()):
+    return {"cniVersion": "1.0.0", "name": "crisp-conc-" + bridge, "plugins": [
+        {"type": "bridge", "bridge": bridge, "isGateway": True, "ipMasq": True,
+         "ipam": {"type": "host-local", "dataDir": data_dir,
+                  "routes": [{"dst": "0.0.0.0/0"}], "ranges": [[{"subnet": subnet}]]}},
+        *extra, {"type": "loopback"}]}
+
+
+class Env:
+    def __init__(self, tmp, factory, cri, registry):
+        self.tmp, self.pb, self.reg = tmp, cri[0], registry
+        n = os.getpid() % 200 + 20
+        self.bridge = "crc%d" % n
+        self.subnet = "10.214.%d.0/24" % n
+        self.net_d = os.path.join(tmp, "net.d")
+        self.bin_dir = os.path.join(tmp, "cnibin")
+        self.data_dir = os.path.join(tmp, "ipam")
+        os.makedirs(self.net_d)
+        os.makedirs(self.bin_dir)
+        self.write_conf()
+        self.rt_root = os.path.join(tmp, "runc-root")
+        self.hang_rt = os.path.join(tmp, "hangrt")
+        self.d = factory("crispd", config_text=self.config_text())
+        self.d.start()
+        self.ch = grpc.insecure_channel(self.d.target())
+        self.s = cri[1].RuntimeServiceStub(self.ch)
+        self.im = cri[1].ImageServiceStub(self.ch)
+        self.im.PullImage(self.pb.PullImageRequest(image=self.pb.ImageSpec(image=registry.bb)),
+                          timeout=120)
+
+    def config_text(self):
+        # "hang": an OCI runtime wrapper whose `start` never returns.
+        with open(self.hang_rt, "w") as f:
+            f.write('#!/bin/sh\nfor a in "$@"; do [ "$a" = start ] && exec sleep 1000; done\n'
+                    'exec /usr/sbin/runc "$@"\n')
+        os.chmod(self.hang_rt, 0o755)
+        return ("[cni]\nconf_dir = %s\nbin_dirs = /usr/lib/cni,%s\n"
+                "[runtime.runc]\npath = /usr/sbin/runc\nroot = %s\n"
+                "[runtime.hang]\npath = %s\nroot = %s\n"
+                % (self.net_d, self.bin_dir, self.rt_root, self.hang_rt, self.rt_root))
+
+    def write_conf(self, extra=()):
+        with open(os.path.join(self.net_d, "10-conc.conflist"), "w") as f:
+            json.dump(cni_conf(self.bridge, self.subnet, self.data_dir, extra), f)
+
+    def pod_cfg(self, name):
+        pb = self.pb
+        return pb.PodSandboxConfig(
+            metadata=pb.PodSandboxMetadata(name=name, namespace="conc", uid="u-" + name),
+            hostname=name, log_directory=os.path.join(self.tmp, "logs", name),
+            linux=pb.LinuxPodSandboxConfig(security_context=pb.LinuxSandboxSecurityContext(
+                namespace_options=pb.NamespaceOption(network=pb.POD, pid=pb.CONTAINER))))
+
+    def run_pod(self, name, handler="", timeout=60):
+        return self.s.RunPodSandbox(self.pb.RunPodSandboxRequest(
+            config=self.pod_cfg(name), runtime_handler=handler), timeout=timeout).pod_sandbox_id
+
+    def create(self, pod_id, name):
+        pb = self.pb
+        cfg = pb.ContainerConfig(metadata=pb.ContainerMetadata(name="c"),
+                                 image=pb.ImageSpec(image=self.reg.bb),
+                                 command=["sleep", "1000"], log_path="c.log")
+        return self.s.CreateContainer(pb.CreateContainerRequest(
+            pod_sandbox_id=pod_id, config=cfg, sandbox_config=self.pod_cfg(name)),
+            timeout=60).container_id
+
+    def lifecycle(self, name):
+        """The full lifecycle of one pod with one container, as kubelet drives it."""
+        pb, s = self.pb, self.s
+        pod = self.run_pod(name)
+        cid = self.create(pod, name)
+        s.StartContainer(pb.StartContainerRequest(container_id=cid), timeout=60)
+        r = s.ExecSync(pb.ExecSyncRequest(container_id=cid, cmd=["echo", name], timeout=20),
+                       timeout=60)
+        assert r.exit_code == 0 and r.stdout == (name + "\n").encode()
+        s.StopContainer(pb.StopContainerRequest(container_id=cid, timeout=2), timeout=60)
+        s.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod), timeout=60)
+        s.RemoveContainer(pb.RemoveContainerRequest(container_id=cid), timeout=60)
+        s.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=60)
+
+    def snapshot(self):
+        tmp = self.d.tmp
+        with open("/proc/self/mountinfo") as f:
+            mounts = sorted(l.split()[4] for l in f if tmp in l)
+        links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+        veths = sorted(l for l in re.findall(r"^\d+: ([^:@]+)@if\d+: .* master %s " %
+                                             self.bridge, links, re.M))
+        ips = []
+        for root, _, files in os.walk(self.data_dir):
+            ips += [f for f in files if re.match(r"^\d", f)]
+        run = os.path.join(tmp, "run")
+        dirs = {d: sorted(os.listdir(os.path.join(run, d)))
+                for d in ("pods", "ns", "containers") if os.path.isdir(os.path.join(run, d))}
+        state = {}
+        for d in ("pods", "containers", "containers-records"):
+            p = os.path.join(tmp, "root", d)
+            state[d] = sorted(os.listdir(p)) if os.path.isdir(p) else []
+        temps = [os.path.join(r, f) for r, _, fs in os.walk(os.path.join(tmp, "root"))
+                 for f in fs if ".tmp." in f]
+        runc = subprocess.run(["runc", "--root", self.rt_root, "list", "-q"],
+                              capture_output=True, text=True).stdout.split()
+        procs = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+        conmons = [l for l in procs.splitlines() if "conmon" in l and tmp in l]
+        cgroups = [c for c in os.listdir("/sys/fs/cgroup/pids/crisp")
+                   if c.startswith("crisp-")] if os.path.isdir("/sys/fs/cgroup/pids/crisp") else []
+        return {"mounts": mounts, "veths": veths, "ips": sorted(ips), "dirs": dirs,
+                "state": state, "temps": temps, "runc": runc, "conmons": conmons,
+                "cgroups": sorted(cgroups)}
+
+    def close(self):
+        try:
+            for p in self.s.ListPodSandbox(self.pb.ListPodSandboxRequest(), timeout=10).items:
+                self.s.RemovePodSandbox(self.pb.RemovePodSandboxRequest(pod_sandbox_id=p.id),
+                                        timeout=60)
+        except grpc.RpcError:
+            pass
+        self.ch.close()
+        subprocess.run(["ip", "link", "del", self.bridge], capture_output=True)
+
+
+@pytest.fixture
+def env(tmp_path, crispd_factory, cri, registry):
+    e = Env(str(tmp_path), crispd_factory, cri, registry)
+    yield e
+    e.close()
+
+
+def own_cgroups(snap, before):
+    return sorted(set(snap["cgroups"]) - set(before["cgroups"]))
+
+
+def test_lifecycle_churn_and_lists(env):
+    """8 clients x 3 rounds of the whole lifecycle plus 200 concurrent Lists, 0 errors."""
+    before = env.snapshot()
+    errors, list_times = [], []
+    creating = threading.Event()
+
+    def client(i):
+        for rnd in range(ROUNDS):
+            try:
+                creating.set()
+                env.lifecycle("c%d-r%d" % (i, rnd))
+            except Exception as e:  # noqa: BLE001 - every failure is counted
+                errors.append("client %d round %d: %r" % (i, rnd, e))
+
+    def lister(k):
+        creating.wait(10)
+        t0 = time.monotonic()
+        try:
+            if k % 2:
+                env.s.ListPodSandbox(env.pb.ListPodSandboxRequest(), timeout=10)
+            else:
+                env.s.ListContainers(env.pb.ListContainersRequest(), timeout=10)
+        except Exception as e:  # noqa: BLE001
+            errors.append("list %d: %r" % (k, e))
+        list_times.append(time.monotonic() - t0)
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(CLIENTS + 16) as ex:
+        futs = [ex.submit(client, i) for i in range(CLIENTS)]
+        futs += [ex.submit(lister, k) for k in range(LISTS)]
+        # A wedge (issue 13) hangs RunPodSandbox for minutes; the whole load takes seconds.
+        for f in futs:
+            f.result(timeout=max(1, 240 - (time.monotonic() - t0)))
+    wall = time.monotonic() - t0
+    list_times.sort()
+    print("churn: %d lifecycles in %.1f s; List median %.3f s, max %.3f s"
+          % (CLIENTS * ROUNDS, wall, list_times[len(list_times) // 2], list_times[-1]))
+    assert errors == []
+    assert len(list_times) == LISTS
+    after = env.snapshot()
+    assert own_cgroups(after, before) == []
+    after["cgroups"] = before["cgroups"]
+    assert after == before
+    # No crispd child is left behind (the forked namespace children of issue 13).
+    kids = subprocess.run(["ps", "--ppid", str(env.d.proc.pid), "-o", "pid,args"],
+                          capture_output=True, text=True).stdout.splitlines()[1:]
+    assert kids == []
