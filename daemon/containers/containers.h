@@ -19,8 +19,14 @@ typedef Crisp__State__ContainerRecord ctr_record;
 
 struct ctr {
 	atomic_int refs;
-	pthread_mutex_t mu;    /* lifecycle operations and rec */
-	pthread_cond_t exited; /* signalled when rec->state becomes EXITED */
+	/* Serializes lifecycle operations (held across OCI runtime calls). */
+	pthread_mutex_t mu;
+	/* Short lock over rec's mutable fields (state, times, exit code, reason, pid) and
+	 * removed; never held across slow work; taken after mu. The exit monitor, List, Status
+	 * and ExecSync take only this one, so a hung runtime call on one container delays
+	 * neither other requests nor the exits of other containers (issue 13). */
+	pthread_mutex_t st_mu;
+	pthread_cond_t exited; /* with st_mu: signalled when rec->state becomes EXITED */
 	ctr_record *rec;       /* owned (unpacked protobuf, malloc/free) */
 	int removed;
 };
@@ -46,7 +52,7 @@ int ctrs_register(struct grpc_server *s);
 struct ctr *ctrs_get(struct ctrs *c, const char *id_or_prefix, int *ambiguous);
 void ctr_unref(struct ctr *c);
 
-/* Pod hooks: stop (SIGKILL after a short grace) or remove every container of a pod. */
+/* Pod hooks: stop (SIGKILL at once, no grace period) or remove every container of a pod. */
 int ctrs_stop_pod(struct crisp *cr, const char *pod_id, char *err, size_t errsz);
 int ctrs_remove_pod(struct crisp *cr, const char *pod_id, char *err, size_t errsz);
 

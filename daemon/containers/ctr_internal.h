@@ -21,13 +21,18 @@ void ctrs_del(struct ctrs *cs, struct ctr *c);
 struct ctr **ctrs_snapshot(struct ctrs *cs, size_t *ret_n);
 void ctrs_snapshot_free(struct ctr **v, size_t n);
 
-/* Callers hold c->mu. */
+/* Callers hold c->st_mu. */
 void ctr_mark_exited(struct crisp *cr, struct ctr *c, int code, int64_t when, const char *why);
+/* Callers hold c->mu. */
 int ctr_runtime_alive(struct crisp *cr, struct ctr *c, int *ret_alive);
 void ctr_publish(struct crisp *cr, struct ctr *c, Runtime__V1__ContainerEventType type);
 const char *ctr_cgroups_path(const ctr_record *r);
 
-/* Lifecycle (ctr_ops.c). Callers hold c->mu except for create. */
+/* A container with one reference, owning rec. NULL on ENOMEM (rec is not freed then). */
+struct ctr *ctr_new(ctr_record *rec);
+/* rec->state read under c->st_mu. */
+int ctr_state(struct ctr *c);
+/* Lifecycle (ctr_ops.c). Callers hold c->mu (not st_mu) except for create. */
 struct ctr_create_in {
 	const Runtime__V1__ContainerConfig *cfg;
 	const char *pod_id;

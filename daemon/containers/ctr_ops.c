@@ -362,16 +362,12 @@ save_new(struct create_ctx *x, int pid, char **ret_id)
 			  : x->img->config->stop_signal_num ? x->img->config->stop_signal_num
 							    : SIGTERM;
 	ctr_record *copy = ctr_record_copy(&rec);
-	struct ctr *c = copy ? calloc(1, sizeof(*c)) : NULL;
+	struct ctr *c = copy ? ctr_new(copy) : NULL;
 	if (!c) {
 		if (copy)
 			crisp__state__container_record__free_unpacked(copy, NULL);
 		return -ENOMEM;
 	}
-	atomic_init(&c->refs, 1);
-	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->exited, NULL);
-	c->rec = copy;
 	int r = ctr_save(x->cr->ctrs, copy);
 	if (r == 0)
 		r = ctrs_add(x->cr->ctrs, c);
@@ -460,7 +456,7 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int 
 		return r;
 	*ret_code = GRPC_STATUS_NOT_FOUND;
 	x.pod = pods_get(cr->pods, in->pod_id);
-	if (!x.pod || x.pod->state != POD_READY) {
+	if (!x.pod || pod_get_state(x.pod) != POD_READY) {
 		snprintf(err, errsz, "pod sandbox %.64s is not ready (or does not exist)",
 			 in->pod_id);
 		pod_unref(x.pod);
@@ -526,7 +522,7 @@ int
 ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 {
 	ctr_record *r = c->rec;
-	if (r->state != CRISP__STATE__CONTAINER_STATE__CTR_CREATED) {
+	if (ctr_state(c) != CRISP__STATE__CONTAINER_STATE__CTR_CREATED) {
 		snprintf(err, errsz, "container %s is not in the created state", r->id);
 		return -EINVAL;
 	}
@@ -541,12 +537,14 @@ ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 	crisp_config_unlock(cr);
 	if (e < 0)
 		return e;
+	pthread_mutex_lock(&c->st_mu); /* the exit monitor may have marked it exited */
 	if (r->state == CRISP__STATE__CONTAINER_STATE__CTR_CREATED) {
 		r->state = CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
 		r->started_at = t0;
 		(void)ctr_save(cr->ctrs, r);
 		ctr_publish(cr, c, RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STARTED_EVENT);
 	}
+	pthread_mutex_unlock(&c->st_mu);
 	return 0;
 }
 
@@ -566,7 +564,8 @@ kill_ctr(struct crisp *cr, struct ctr *c, int sig, char *err, size_t errsz)
 	return e;
 }
 
-/* Wait (c->mu held) until the exit monitor marks the container exited, up to ms. */
+/* Wait until the exit monitor marks the container exited, up to ms. The caller holds c->mu;
+ * the wait is on st_mu, which the monitor takes. */
 static int
 wait_exited(struct ctr *c, int64_t ms)
 {
@@ -578,17 +577,20 @@ wait_exited(struct ctr *c, int64_t ms)
 		ts.tv_sec++;
 		ts.tv_nsec -= 1000000000L;
 	}
+	pthread_mutex_lock(&c->st_mu);
 	while (c->rec->state != CRISP__STATE__CONTAINER_STATE__CTR_EXITED)
-		if (pthread_cond_timedwait(&c->exited, &c->mu, &ts) != 0)
+		if (pthread_cond_timedwait(&c->exited, &c->st_mu, &ts) != 0)
 			break;
-	return c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_EXITED;
+	int exited = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_EXITED;
+	pthread_mutex_unlock(&c->st_mu);
+	return exited;
 }
 
 int
 ctr_stop(struct crisp *cr, struct ctr *c, int64_t timeout_s, char *err, size_t errsz)
 {
 	ctr_record *r = c->rec;
-	if (r->state != CRISP__STATE__CONTAINER_STATE__CTR_RUNNING)
+	if (ctr_state(c) != CRISP__STATE__CONTAINER_STATE__CTR_RUNNING)
 		return 0; /* created, exited or unknown: nothing runs */
 	if (timeout_s > 0) {
 		int sig = r->stop_signal > 0 && r->stop_signal < 65 ? r->stop_signal : SIGTERM;
@@ -608,7 +610,7 @@ int
 ctr_remove(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 {
 	ctr_record *r = c->rec;
-	if (r->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING)
+	if (ctr_state(c) == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING)
 		(void)ctr_stop(cr, c, 0, err, errsz);
 	const struct config *cfg = crisp_config_lock(cr);
 	struct rt_ctx rc;

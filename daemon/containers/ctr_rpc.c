@@ -83,6 +83,36 @@ unlock_ctr(struct ctr *c)
 	ctr_unref(c);
 }
 
+/* A container for reading (Status, ExecSync): st_mu only, never behind a runtime call. */
+static struct ctr *
+read_lock_ctr(struct crisp *cr, const char *id, struct grpc_call *call, int *status)
+{
+	int amb;
+	struct ctr *c = ctrs_get(cr->ctrs, id, &amb);
+	if (!c) {
+		*status = grpc_call_errorf(
+		    call, amb ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_NOT_FOUND,
+		    "container %.64s %s", id, amb ? "is an ambiguous id prefix" : "not found");
+		return NULL;
+	}
+	pthread_mutex_lock(&c->st_mu);
+	if (c->removed) {
+		pthread_mutex_unlock(&c->st_mu);
+		ctr_unref(c);
+		*status =
+		    grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found", id);
+		return NULL;
+	}
+	return c;
+}
+
+static void
+read_unlock_ctr(struct ctr *c)
+{
+	pthread_mutex_unlock(&c->st_mu);
+	ctr_unref(c);
+}
+
 static int
 start_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 {
@@ -161,7 +191,7 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	const Runtime__V1__ContainerStatusRequest *req =
 	    (const Runtime__V1__ContainerStatusRequest *)msg;
 	int st;
-	struct ctr *c = lock_ctr(ud, req->container_id, call, &st);
+	struct ctr *c = read_lock_ctr(ud, req->container_id, call, &st);
 	if (!c)
 		return st;
 	const ctr_record *r = c->rec;
@@ -202,7 +232,7 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		resp.info = &ep;
 	}
 	int rs = grpc_call_send(call, &resp.base);
-	unlock_ctr(c);
+	read_unlock_ctr(c);
 	return rs < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
 }
 
@@ -242,10 +272,14 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	Runtime__V1__ImageSpec *specs = calloc(n + 1, sizeof(*specs));
 	size_t k = 0;
 	for (size_t i = 0; v && items && ptrs && specs && i < n; i++) {
-		pthread_mutex_lock(&v[i]->mu);
+		/* One st_mu at a time, not held across the send (two Lists holding several in
+		 * different orders could deadlock); what is kept past the unlock is immutable. */
+		pthread_mutex_lock(&v[i]->st_mu);
 		const ctr_record *r = v[i]->rec;
-		if (v[i]->removed || !matches(r, req->filter))
-			continue; /* stays locked; unlocked below */
+		if (v[i]->removed || !matches(r, req->filter)) {
+			pthread_mutex_unlock(&v[i]->st_mu);
+			continue;
+		}
 		Runtime__V1__Container *c = &items[k];
 		runtime__v1__container__init(c);
 		runtime__v1__image_spec__init(&specs[k]);
@@ -265,14 +299,13 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		    (Runtime__V1__Container__AnnotationsEntry **)r->config->annotations;
 		ptrs[k] = c;
 		k++;
+		pthread_mutex_unlock(&v[i]->st_mu);
 	}
 	Runtime__V1__ListContainersResponse resp;
 	runtime__v1__list_containers_response__init(&resp);
 	resp.n_containers = k;
 	resp.containers = ptrs;
 	int s = items && ptrs && specs ? grpc_call_send(call, &resp.base) : -ENOMEM;
-	for (size_t i = 0; v && i < n; i++)
-		pthread_mutex_unlock(&v[i]->mu);
 	ctrs_snapshot_free(v, n);
 	free(items);
 	free(ptrs);
@@ -291,7 +324,7 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
 					"cmd: want 1..56 arguments");
 	int st;
-	struct ctr *c = lock_ctr(cr, req->container_id, call, &st);
+	struct ctr *c = read_lock_ctr(cr, req->container_id, call, &st);
 	if (!c)
 		return st;
 	int running = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
@@ -300,7 +333,7 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	snprintf(handler, sizeof(handler), "%s", c->rec->runtime_handler);
 	snprintf(pidf, sizeof(pidf), "%s/exec-%llu.pid", c->rec->bundle,
 		 (unsigned long long)grpc_call_id(call));
-	unlock_ctr(c); /* execs run concurrently with each other and with stop */
+	read_unlock_ctr(c); /* execs run concurrently with each other and with stop */
 	if (!running)
 		return grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
 					"container %s is not running", id);
@@ -377,9 +410,11 @@ for_pod(struct crisp *cr, const char *pod_id, int remove, char *err, size_t errs
 	for (size_t i = 0; v && i < n; i++) {
 		pthread_mutex_lock(&v[i]->mu);
 		int r = 0;
+		/* Stop without a grace period: kubelet stopped the containers with the pod's
+		 * grace before StopPodSandbox (as containerd does). */
 		if (!v[i]->removed && strcmp(v[i]->rec->pod_id, pod_id) == 0)
 			r = remove ? ctr_remove(cr, v[i], err, errsz)
-				   : ctr_stop(cr, v[i], 10, err, errsz);
+				   : ctr_stop(cr, v[i], 0, err, errsz);
 		pthread_mutex_unlock(&v[i]->mu);
 		if (r < 0 && !first)
 			first = r;

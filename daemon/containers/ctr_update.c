@@ -140,11 +140,11 @@ reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	if (!c)
 		return grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found",
 					req->container_id);
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(&c->st_mu);
 	int running = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
 	char ctl[4400];
 	snprintf(ctl, sizeof(ctl), "%s/ctl", c->rec->bundle);
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->st_mu);
 	ctr_unref(c);
 	if (!running)
 		return grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,

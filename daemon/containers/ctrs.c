@@ -32,7 +32,16 @@ ctr_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static struct ctr *
+int
+ctr_state(struct ctr *c)
+{
+	pthread_mutex_lock(&c->st_mu);
+	int s = (int)c->rec->state;
+	pthread_mutex_unlock(&c->st_mu);
+	return s;
+}
+
+struct ctr *
 ctr_new(ctr_record *rec)
 {
 	struct ctr *c = calloc(1, sizeof(*c));
@@ -40,6 +49,7 @@ ctr_new(ctr_record *rec)
 		return NULL;
 	atomic_init(&c->refs, 1);
 	pthread_mutex_init(&c->mu, NULL);
+	pthread_mutex_init(&c->st_mu, NULL);
 	pthread_cond_init(&c->exited, NULL);
 	c->rec = rec;
 	return c;
@@ -53,6 +63,7 @@ ctr_unref(struct ctr *c)
 	if (c->rec)
 		crisp__state__container_record__free_unpacked(c->rec, NULL);
 	pthread_mutex_destroy(&c->mu);
+	pthread_mutex_destroy(&c->st_mu);
 	pthread_cond_destroy(&c->exited);
 	free(c);
 }
@@ -124,7 +135,9 @@ ctrs_del(struct ctrs *cs, struct ctr *c)
 	for (size_t i = 0; i < cs->n; i++)
 		if (cs->v[i] == c) {
 			cs->v[i] = cs->v[--cs->n];
+			pthread_mutex_lock(&c->st_mu);
 			c->removed = 1;
+			pthread_mutex_unlock(&c->st_mu);
 			pthread_mutex_unlock(&cs->mu);
 			ctr_unref(c);
 			return;
@@ -280,10 +293,10 @@ on_exit_file(struct crisp *cr, const char *name)
 		return;
 	int code;
 	int64_t when;
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_lock(&c->st_mu); /* not mu: a runtime call may hold it for long */
 	if (read_exit_file(cr->ctrs, name, &code, &when) == 0)
 		ctr_mark_exited(cr, c, code, when, NULL);
-	pthread_mutex_unlock(&c->mu);
+	pthread_mutex_unlock(&c->st_mu);
 	ctr_unref(c);
 }
 
@@ -318,18 +331,19 @@ recover(struct crisp *cr, struct ctr *c)
 		return;
 	int code;
 	int64_t when;
-	if (read_exit_file(cr->ctrs, r->id, &code, &when) == 0) {
+	int alive = 0, exited = read_exit_file(cr->ctrs, r->id, &code, &when) == 0;
+	if (!exited)
+		(void)ctr_runtime_alive(cr, c, &alive);
+	pthread_mutex_lock(&c->st_mu);
+	if (exited)
 		ctr_mark_exited(cr, c, code, when, NULL);
-		return;
-	}
-	int alive = 0;
-	(void)ctr_runtime_alive(cr, c, &alive);
-	if (!alive && r->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING)
+	else if (!alive && r->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING)
 		ctr_mark_exited(cr, c, 255, 0, "Unknown");
 	else if (!alive && r->state == CRISP__STATE__CONTAINER_STATE__CTR_CREATED) {
 		r->state = CRISP__STATE__CONTAINER_STATE__CTR_UNKNOWN;
 		(void)ctr_save(cr->ctrs, r);
 	}
+	pthread_mutex_unlock(&c->st_mu);
 }
 
 static void

@@ -87,7 +87,9 @@ unlist(struct pods *p, struct pod *pod)
 	for (size_t i = 0; i < p->n; i++)
 		if (p->v[i] == pod) {
 			p->v[i] = p->v[--p->n];
+			pthread_mutex_lock(&pod->st_mu);
 			pod->removed = 1;
+			pthread_mutex_unlock(&pod->st_mu);
 			pthread_mutex_unlock(&p->mu);
 			pod_unref(pod);
 			return;
@@ -192,6 +194,29 @@ static void
 unlock_pod(struct pod *pod)
 {
 	pthread_mutex_unlock(&pod->mu);
+	pod_unref(pod);
+}
+
+/* A pod for reading (Status): st_mu only, never behind another request's slow work. */
+static struct pod *
+read_lock_pod(struct crisp *cr, const char *id, int *ambiguous)
+{
+	struct pod *pod = lookup(cr->pods, id, ambiguous);
+	if (!pod)
+		return NULL;
+	pthread_mutex_lock(&pod->st_mu);
+	if (pod->removed || pod->state == POD_CREATING) {
+		pthread_mutex_unlock(&pod->st_mu);
+		pod_unref(pod);
+		return NULL;
+	}
+	return pod;
+}
+
+static void
+read_unlock_pod(struct pod *pod)
+{
+	pthread_mutex_unlock(&pod->st_mu);
 	pod_unref(pod);
 }
 
@@ -335,7 +360,7 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	    (const Runtime__V1__PodSandboxStatusRequest *)msg;
 	struct crisp *cr = ud;
 	int amb;
-	struct pod *pod = lock_pod(cr, req->pod_sandbox_id, &amb);
+	struct pod *pod = read_lock_pod(cr, req->pod_sandbox_id, &amb);
 	if (!pod)
 		return grpc_call_errorf(call,
 					amb ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_NOT_FOUND,
@@ -359,7 +384,7 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		}
 		r = grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
 	}
-	unlock_pod(pod);
+	read_unlock_pod(pod);
 	return r;
 }
 
@@ -421,8 +446,11 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
 	size_t out = 0;
 	for (size_t i = 0; i < k; i++) {
+		/* One pod's st_mu at a time, never held across the send: two Lists holding
+		 * several in different orders could deadlock, and a slow RunPodSandbox or
+		 * StopPodSandbox holds only mu. Everything kept past the unlock is immutable. */
 		struct pod *pod = items[i].pod;
-		pthread_mutex_lock(&pod->mu);
+		pthread_mutex_lock(&pod->st_mu);
 		if (matches(pod, req->filter)) {
 			Runtime__V1__PodSandbox *sb = &items[out].sb;
 			runtime__v1__pod_sandbox__init(sb);
@@ -440,16 +468,15 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 			sb->runtime_handler = pod->runtime_handler;
 			ptrs[out++] = sb;
 		}
+		pthread_mutex_unlock(&pod->st_mu);
 	}
 	Runtime__V1__ListPodSandboxResponse resp;
 	runtime__v1__list_pod_sandbox_response__init(&resp);
 	resp.n_items = out;
 	resp.items = ptrs;
 	int r = grpc_call_send(call, &resp.base);
-	for (size_t i = 0; i < k; i++) {
-		pthread_mutex_unlock(&items[i].pod->mu);
+	for (size_t i = 0; i < k; i++)
 		pod_unref(items[i].pod);
-	}
 	if (r == -EMSGSIZE)
 		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
 					"the list is larger than 16 MiB; use a filter");

@@ -2,7 +2,8 @@
 /* Pod sandbox lifecycle steps: run (directories, /dev/shm, pinned namespaces with hostname and
  * sysctls, CNI ADD, hosts/resolv.conf), stop (CNI DEL) and teardown (undo everything). Every
  * step of run has its undo in teardown, so a failure half way leaves nothing behind.
- * runs in: daemon/privileged. Callers hold pod->mu. */
+ * runs in: daemon/privileged. Callers hold pod->mu (and take pod->st_mu around the writes of
+ * state and network_up that List and Status read). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,9 @@ network_up(struct crisp *cr, const struct config *cfg, struct pods *p, struct po
 	res->ips = NULL;
 	res->n_ips = 0;
 	cni_result_free(res);
+	pthread_mutex_lock(&pod->st_mu);
 	pod->network_up = 1;
+	pthread_mutex_unlock(&pod->st_mu);
 	return 0;
 }
 
@@ -123,8 +126,10 @@ network_down(struct crisp *cr, const struct config *cfg, struct pod *pod, char *
 	r = cni_del(&c, net, pod->cni_result, err, errsz);
 	cni_netconf_free(net);
 	if (r == 0) {
+		pthread_mutex_lock(&pod->st_mu);
 		pod->network_up = 0;
 		pod->network_released = 1; /* remove after stop need not DEL again */
+		pthread_mutex_unlock(&pod->st_mu);
 	}
 	return r;
 }
@@ -194,7 +199,7 @@ run_steps(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err
 			    pod->config->dns_config, err, errsz);
 	if (r < 0)
 		return r;
-	pod->state = POD_READY;
+	pod_set_state(pod, POD_READY);
 	r = pod_save(p, pod);
 	if (r < 0)
 		snprintf(err, errsz, "save pod record: %s", strerror(-r));
@@ -224,7 +229,8 @@ pod_run(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 int
 pod_stop(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 {
-	/* The pod's containers stop first (their stop signal, then SIGKILL). */
+	/* The pod's containers are killed first, without a grace period: kubelet has already
+	 * stopped them with the pod's grace (containerd does the same). */
 	int r = cr->ctrs ? ctrs_stop_pod(cr, pod->id, err, errsz) : 0;
 	if (r < 0)
 		return r;
@@ -236,7 +242,7 @@ pod_stop(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 	crisp_config_unlock(cr);
 	if (r < 0)
 		return r;
-	pod->state = POD_STOPPED;
+	pod_set_state(pod, POD_STOPPED);
 	r = pod_save(cr->pods, pod);
 	if (r < 0)
 		snprintf(err, errsz, "save pod record: %s", strerror(-r));

@@ -33,6 +33,7 @@ pod_new(void)
 		return NULL;
 	atomic_init(&pod->refs, 1);
 	pthread_mutex_init(&pod->mu, NULL);
+	pthread_mutex_init(&pod->st_mu, NULL);
 	return pod;
 }
 
@@ -63,6 +64,7 @@ pod_free(struct pod *pod)
 	free(pod->cni_result);
 	free_strv(pod->ips, pod->n_ips);
 	pthread_mutex_destroy(&pod->mu);
+	pthread_mutex_destroy(&pod->st_mu);
 	free(pod);
 	return NULL;
 }
@@ -87,6 +89,23 @@ pods_get(struct pods *p, const char *id)
 		}
 	pthread_mutex_unlock(&p->mu);
 	return found;
+}
+
+void
+pod_set_state(struct pod *pod, enum pod_state s)
+{
+	pthread_mutex_lock(&pod->st_mu);
+	pod->state = s;
+	pthread_mutex_unlock(&pod->st_mu);
+}
+
+enum pod_state
+pod_get_state(struct pod *pod)
+{
+	pthread_mutex_lock(&pod->st_mu);
+	enum pod_state s = pod->state;
+	pthread_mutex_unlock(&pod->st_mu);
+	return s;
 }
 
 void

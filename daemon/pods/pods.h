@@ -23,7 +23,14 @@ enum pod_state {
 
 struct pod {
 	atomic_int refs;
-	pthread_mutex_t mu; /* serializes lifecycle operations; guards every field below */
+	/* Serializes lifecycle operations (held across CNI, OCI runtime and helper calls);
+	 * guards every field below. */
+	pthread_mutex_t mu;
+	/* Short lock, never held across slow work, taken after mu: writers of state,
+	 * network_up and removed hold both; List and Status take only this one, so they never
+	 * wait for another request's slow work (issue 13). Fields set while the pod is
+	 * CREATING are not read by them. */
+	pthread_mutex_t st_mu;
 	char id[65];
 	Runtime__V1__PodSandboxConfig *config; /* owned deep copy of the request */
 	char *runtime_handler;
@@ -68,6 +75,9 @@ int pod_save(struct pods *p, struct pod *pod);
 int pod_delete_record(struct pods *p, const char *id);
 struct pod *pod_new(void);
 struct pod *pod_free(struct pod *pod);
+/* Set pod->state under st_mu (the caller holds mu); read it under st_mu. */
+void pod_set_state(struct pod *pod, enum pod_state s);
+enum pod_state pod_get_state(struct pod *pod);
 /* Host network/IPC and the PID mode, from pod->config. */
 void pod_set_modes(struct pod *pod);
 
