@@ -145,11 +145,12 @@ cni_conf_parse(const uint8_t *buf, size_t len, struct cni_conf **ret, struct par
 	json_ctx_init(&ctx);
 	json_t *root = NULL;
 	int r = json_load_object(&ctx, buf, len, CNI_MAX_DOC, &root);
-	struct cni_conf *c = r < 0 ? NULL : calloc(1, sizeof(*c));
-	if (r == 0 && !c)
-		r = json_fail(&ctx, PARSE_ERR_NOMEM, "out of memory");
-	if (r == 0)
-		r = conf_from_object(&ctx, root, c);
+	struct cni_conf *c = NULL;
+	if (r == 0) {
+		c = calloc(1, sizeof(*c));
+		r = c ? conf_from_object(&ctx, root, c)
+		      : json_fail(&ctx, PARSE_ERR_NOMEM, "out of memory");
+	}
 	json_decref(root);
 	if (r < 0) {
 		cni_conf_free(c);
@@ -256,8 +257,22 @@ parse_error_object(struct json_ctx *ctx, const json_t *root, struct cni_res *res
 	if (!res->error_msg)
 		return json_fail(ctx, PARSE_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		res->error_msg[i] = (m[i] >= 0x20 && m[i] < 0x7f) ? m[i] : '?';
+		res->error_msg[i] = (char)((m[i] >= 0x20 && m[i] < 0x7f) ? m[i] : '?');
 	res->error_msg[n] = '\0';
+	return 0;
+}
+
+/* The result (or the plugin's error object) of root into res, whose ips array is allocated. */
+static int
+result_from_object(struct json_ctx *ctx, const json_t *root, struct cni_res *res)
+{
+	int r = json_object_get(root, "code") ? parse_error_object(ctx, root, res)
+					      : parse_ips(ctx, root, res);
+	if (r < 0)
+		return r;
+	res->json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS);
+	if (!res->json)
+		return json_fail(ctx, PARSE_ERR_NOMEM, "out of memory");
 	return 0;
 }
 
@@ -268,15 +283,17 @@ cni_result_parse(const uint8_t *buf, size_t len, struct cni_res **ret, struct pa
 	json_ctx_init(&ctx);
 	json_t *root = NULL;
 	int r = json_load_object(&ctx, buf, len, CNI_MAX_DOC, &root);
-	struct cni_res *res = r < 0 ? NULL : calloc(1, sizeof(*res));
-	if (r == 0 && (!res || !(res->ips = calloc(CNI_MAX_IPS, sizeof(char *)))))
-		r = json_fail(&ctx, PARSE_ERR_NOMEM, "out of memory");
-	if (r == 0 && json_object_get(root, "code"))
-		r = parse_error_object(&ctx, root, res);
-	else if (r == 0)
-		r = parse_ips(&ctx, root, res);
-	if (r == 0 && !(res->json = json_dumps(root, JSON_COMPACT | JSON_SORT_KEYS)))
-		r = json_fail(&ctx, PARSE_ERR_NOMEM, "out of memory");
+	struct cni_res *res = NULL;
+	if (r == 0) {
+		res = calloc(1, sizeof(*res));
+		char **ips = res ? calloc(CNI_MAX_IPS, sizeof(char *)) : NULL;
+		if (ips) {
+			res->ips = ips;
+			r = result_from_object(&ctx, root, res);
+		} else {
+			r = json_fail(&ctx, PARSE_ERR_NOMEM, "out of memory");
+		}
+	}
 	json_decref(root);
 	if (r < 0) {
 		cni_res_free(res);

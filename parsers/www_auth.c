@@ -160,7 +160,7 @@ read_params(struct cursor *c, struct challenge *ch)
 			return fail(c, PARSE_ERR_LIMIT, "parameter name too long");
 		for (size_t i = 0; i < k; i++) {
 			char x = (char)c->b[start + i];
-			name[i] = (x >= 'A' && x <= 'Z') ? (char)(x - 'A' + 'a') : x;
+			name[i] = (char)((x >= 'A' && x <= 'Z') ? x - 'A' + 'a' : x);
 		}
 		name[k] = '\0';
 		int r = store_param(c, ch, name);

@@ -62,7 +62,7 @@ log_result(const struct grpc_call *call)
 static void
 submit_trailers_only(struct grpc_call *call, const char *http_status)
 {
-	struct status_hdrs h;
+	struct status_hdrs h = {0};
 	nghttp2_nv nv[6];
 	size_t n = 0;
 	nv[n++] = (nghttp2_nv)NV(":status", http_status);
@@ -98,7 +98,7 @@ data_read_cb(nghttp2_session *h2, int32_t sid, uint8_t *buf, size_t len, uint32_
 	}
 	pthread_mutex_unlock(&call->mu);
 	*flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
-	struct status_hdrs h;
+	struct status_hdrs h = {0};
 	nghttp2_nv nv[2];
 	size_t n = status_nv(call, &h, nv);
 	(void)nghttp2_submit_trailer(h2, sid, nv, n);

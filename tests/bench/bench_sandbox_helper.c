@@ -75,8 +75,9 @@ bench(size_t threads, size_t n)
 	double wall = (double)(now_ns() - t0) / 1e9;
 	qsort(lat, threads * n, sizeof(*lat), cmp_u64);
 	size_t total = threads * n;
+	size_t median = total / 2, p99 = total * 99 / 100;
 	printf("helper round trip, %zu thread(s) x %zu: median %.2f ms, p99 %.2f ms, %.0f runs/s\n",
-	       threads, n, (double)lat[total / 2] / 1e6, (double)lat[total * 99 / 100] / 1e6,
+	       threads, n, (double)lat[median] / 1e6, (double)lat[p99] / 1e6,
 	       (double)total / wall);
 	free(lat);
 	free(t);

@@ -707,7 +707,7 @@ static uint8_t *
 read_file(const char *path, size_t *ret_len)
 {
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
+	struct stat st = {0};
 	if (fd < 0 || fstat(fd, &st) < 0)
 		fail_msg("%s: %s", path, strerror(errno));
 	uint8_t *buf = malloc((size_t)st.st_size + 1);
@@ -929,8 +929,8 @@ run_user_cases(const uint8_t *pw, size_t pwlen, const uint8_t *gr, size_t grlen,
 			continue;
 		}
 		if (u->uid != c->uid || u->gid != c->gid || u->n_sgids != c->n_sgids ||
-		    (c->name ? !u->name || strcmp(u->name, c->name) : u->name != NULL) ||
-		    strcmp(u->home, c->home))
+		    (c->name ? !u->name || strcmp(u->name, c->name) != 0 : u->name != NULL) ||
+		    strcmp(u->home, c->home) != 0)
 			fail_msg("USER '%s': got %u:%u (%zu groups) %s %s", c->spec, u->uid, u->gid,
 				 u->n_sgids, u->name ? u->name : "(null)", u->home);
 		img_user_free(u);
@@ -1012,12 +1012,13 @@ test_helper_passwd_big(void **state)
 	size_t pl = strlen(line), gl = strlen(gline), np = 0, ng = 0;
 	(void)snprintf(pw, cap, "app:x:1000:1000::/home/app:/bin/sh\n");
 	np = strlen(pw);
+	/* Fill with whole lines: the buffers are byte arrays, not C strings. */
 	while (np + pl <= cap) {
-		memcpy(pw + np, line, pl);
+		memcpy(pw + np, line, pl); /* NOLINT(bugprone-not-null-terminated-result) */
 		np += pl;
 	}
 	while (ng + gl <= cap) {
-		memcpy(gr + ng, gline, gl);
+		memcpy(gr + ng, gline, gl); /* NOLINT(bugprone-not-null-terminated-result) */
 		ng += gl;
 	}
 	struct helper_ctx h = ctx();

@@ -176,7 +176,7 @@ gen_padded(const char *prefix, char fill, size_t n, const char *suffix)
 	size_t a = strlen(prefix), b = strlen(suffix);
 	char *s = malloc(a + n + b + 1);
 	assert_non_null(s);
-	memcpy(s, prefix, a);
+	memcpy(s, prefix, a); /* NOLINT(bugprone-not-null-terminated-result): terminated below */
 	memset(s + a, fill, n);
 	memcpy(s + a + n, suffix, b + 1);
 	return s;
