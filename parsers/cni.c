@@ -144,7 +144,7 @@ cni_conf_parse(const uint8_t *buf, size_t len, struct cni_conf **ret, struct par
 	struct json_ctx ctx;
 	json_ctx_init(&ctx);
 	json_t *root = NULL;
-	int r = json_load_object(&ctx, buf, len, CNI_MAX_DOC, &root);
+	int r = json_load_object(&ctx, buf, len, CNI_MAX_CONF_BYTES, &root);
 	struct cni_conf *c = NULL;
 	if (r == 0) {
 		c = calloc(1, sizeof(*c));
@@ -282,7 +282,7 @@ cni_result_parse(const uint8_t *buf, size_t len, struct cni_res **ret, struct pa
 	struct json_ctx ctx;
 	json_ctx_init(&ctx);
 	json_t *root = NULL;
-	int r = json_load_object(&ctx, buf, len, CNI_MAX_DOC, &root);
+	int r = json_load_object(&ctx, buf, len, CNI_MAX_RESULT_BYTES, &root);
 	struct cni_res *res = NULL;
 	if (r == 0) {
 		res = calloc(1, sizeof(*res));

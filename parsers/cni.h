@@ -9,15 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parsers/base/limits.h"
 #include "parsers/base/parse_error.h"
-
-#define CNI_MAX_PLUGINS   16u
-#define CNI_MAX_IPS       32u
-#define CNI_MAX_NAME      128u
-#define CNI_MAX_TYPE      64u
-#define CNI_MAX_VERSION   16u
-#define CNI_MAX_ERROR_MSG 512u
-#define CNI_MAX_DOC       (1u * 1024u * 1024u)
 
 struct cni_conf_plugin {
 	char *type;         /* [A-Za-z0-9_.-], 1..CNI_MAX_TYPE */

@@ -3,6 +3,7 @@
  * read one FetchRequest, fetch one manifest or blob from a registry with the distribution
  * API (auth challenges, token flow, redirects, retries, resume) and reply.
  * runs in: helper/untrusted. */
+#include "parsers/base/limits.h"
 #include "parsers/fetch_helper.h"
 
 #include <curl/curl.h>
@@ -37,7 +38,6 @@ typedef Crisp__Helper__FetchReply FetchReply;
 
 /* The system CA bundle, read before confinement (4 MiB is several times Debian's). */
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
-#define SYSTEM_CA_MAX    (4u * 1024u * 1024u)
 
 static const char manifest_accept[] = "Accept: application/vnd.oci.image.index.v1+json, "
 				      "application/vnd.oci.image.manifest.v1+json, "
@@ -670,10 +670,10 @@ load_system_cas(size_t *ret_len)
 	int fd = open(SYSTEM_CA_BUNDLE, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	uint8_t *buf = malloc(SYSTEM_CA_MAX);
+	uint8_t *buf = malloc(FETCH_MAX_SYSTEM_CA);
 	size_t n = 0;
-	while (buf && n < SYSTEM_CA_MAX) {
-		ssize_t r = read(fd, buf + n, SYSTEM_CA_MAX - n);
+	while (buf && n < FETCH_MAX_SYSTEM_CA) {
+		ssize_t r = read(fd, buf + n, FETCH_MAX_SYSTEM_CA - n);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)

@@ -16,8 +16,6 @@
 typedef Crisp__Helper__FetchRequest FetchRequest;
 typedef Crisp__Helper__FetchReply__Failure FetchFailure;
 
-#define FETCH_MAX_WWW_AUTH 4u
-
 /* What one response said, reset at each status line. */
 struct fetch_response {
 	long status;

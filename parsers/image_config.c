@@ -148,7 +148,7 @@ static const struct {
 };
 
 #define SIGNAL_RTMIN 34
-#define SIGNAL_RTMAX 64
+#define SIGNAL_RTMAX IMAGE_CONFIG_MAX_SIGNAL_NUM
 
 /* "RTMIN", "RTMIN+n", "RTMAX", "RTMAX-n" (Docker's names), within 34..64. */
 static int
@@ -232,7 +232,7 @@ static const struct json_field exec_fields[] = {
     {.name = "StopSignal",
      .kind = JSON_F_STRING,
      .offset = offsetof(struct image_exec_config, stop_signal_str),
-     .max_len = 32,
+     .max_len = IMAGE_CONFIG_MAX_SIGNAL_LEN,
      .check = check_signal},
     {.name = "ArgsEscaped",
      .kind = JSON_F_BOOL,
@@ -338,7 +338,7 @@ static const struct json_field config_fields[] = {
      .max_len = PLATFORM_MAX_FIELD_LEN,
      .max_items = PLATFORM_MAX_FEATURES,
      .check = json_check_no_ctl},
-    TOP_STRING("created", created, false, 64, json_check_no_ctl),
+    TOP_STRING("created", created, false, IMAGE_CONFIG_MAX_CREATED_LEN, json_check_no_ctl),
     TOP_STRING("author", author, false, IMAGE_CONFIG_MAX_TEXT_LEN, NULL),
     {.name = "config",
      .kind = JSON_F_OBJECT,

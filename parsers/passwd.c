@@ -392,8 +392,6 @@ spec_name_check(const char *s, size_t len, size_t off, const char *what, struct 
 	return 0;
 }
 
-#define QUOTE_MAX 64 /* bytes of a name quoted in a message */
-
 static int
 resolve_user(const char *s, size_t len, const struct passwd_file *pw, struct passwd_user *u,
 	     struct parse_error *err)
@@ -415,7 +413,7 @@ resolve_user(const char *s, size_t len, const struct passwd_file *pw, struct pas
 			return parse_error_set(err, PARSE_ERR_NOT_FOUND, 0, "",
 					       "unable to find user %.*s: no matching entries in "
 					       "passwd file",
-					       (int)(len < QUOTE_MAX ? len : QUOTE_MAX), s);
+					       (int)(len < PARSE_ERROR_QUOTE_MAX ? len : PARSE_ERROR_QUOTE_MAX), s);
 		u->uid = e->uid;
 	}
 	u->gid = e ? e->gid : 0;
@@ -442,7 +440,7 @@ resolve_group(const char *s, size_t len, size_t off, const struct group_file *gr
 		return parse_error_set(err, PARSE_ERR_NOT_FOUND, off, "",
 				       "unable to find group %.*s: no matching entries in group "
 				       "file",
-				       (int)(len < QUOTE_MAX ? len : QUOTE_MAX), s);
+				       (int)(len < PARSE_ERROR_QUOTE_MAX ? len : PARSE_ERROR_QUOTE_MAX), s);
 	u->gid = g->gid;
 	return 0;
 }

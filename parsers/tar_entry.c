@@ -2,6 +2,7 @@
 /* Validation of one layer tar entry: path normalisation and escape refusal, whiteouts and
  * opaque markers, types, owners, modes, device numbers, and the xattr allowlist.
  * runs in: helper/untrusted (pure: no I/O, no allocation, no state). */
+#include "parsers/base/limits.h"
 #include "parsers/tar_entry.h"
 
 #include <string.h>
@@ -11,10 +12,7 @@
 #define WH_PREFIX ".wh."
 #define WH_META   ".wh..wh."
 #define WH_OPAQUE ".wh..wh..opq"
-#define QUOTE_MAX 64
 /* Linux dev_t: 12-bit major, 20-bit minor (what mknod can express). */
-#define DEV_MAJOR_MAX 4095u
-#define DEV_MINOR_MAX 1048575u
 
 const char *
 tar_entry_type_to_string(enum tar_entry_type t)
@@ -26,7 +24,7 @@ tar_entry_type_to_string(enum tar_entry_type t)
 	return (unsigned)t < TAR_ENTRY_TYPE_COUNT ? names[t] : "?";
 }
 
-/* Error about an entry: `layer entry "<path>": <what>`, the path cut at QUOTE_MAX bytes
+/* Error about an entry: `layer entry "<path>": <what>`, the path cut at PARSE_ERROR_QUOTE_MAX bytes
  * (parse_error_set turns non-printable bytes into '?'). */
 __attribute__((format(printf, 4, 5))) static int
 entry_error(struct parse_error *e, enum parse_code code, const char *path, const char *fmt, ...)
@@ -37,10 +35,10 @@ entry_error(struct parse_error *e, enum parse_code code, const char *path, const
 	if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
 		what[0] = '\0';
 	va_end(ap);
-	size_t n = strnlen(path, QUOTE_MAX + 1);
-	int cut = n > QUOTE_MAX;
+	size_t n = strnlen(path, PARSE_ERROR_QUOTE_MAX + 1);
+	int cut = n > PARSE_ERROR_QUOTE_MAX;
 	return parse_error_set(e, code, PARSE_OFFSET_NONE, NULL, "layer entry \"%.*s%s\": %s",
-			       (int)(cut ? QUOTE_MAX : n), path, cut ? "..." : "", what);
+			       (int)(cut ? PARSE_ERROR_QUOTE_MAX : n), path, cut ? "..." : "", what);
 }
 
 /* Append component c[0..len) to out (length *olen) with a '/' separator. */
@@ -211,7 +209,7 @@ check_type(const struct tar_entry_in *in, struct tar_entry *t, struct parse_erro
 		return check_link(in, t, e);
 	case TAR_ENTRY_CHR:
 	case TAR_ENTRY_BLK:
-		if (in->dev_major > DEV_MAJOR_MAX || in->dev_minor > DEV_MINOR_MAX)
+		if (in->dev_major > LAYER_DEV_MAJOR_MAX || in->dev_minor > LAYER_DEV_MINOR_MAX)
 			return entry_error(
 			    e, PARSE_ERR_RANGE, in->path, "device number %llu:%llu does not fit",
 			    (unsigned long long)in->dev_major, (unsigned long long)in->dev_minor);

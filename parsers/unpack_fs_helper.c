@@ -3,6 +3,7 @@
  * path component at a time (openat O_NOFOLLOW; the seccomp filter refuses any openat without
  * it), metadata set on fds, whiteouts as 0/0 character devices, opaque dirs recorded.
  * runs in: helper/untrusted (chrooted into the layer directory, under seccomp). */
+#include "parsers/base/limits.h"
 #include "parsers/unpack_fs_helper.h"
 
 #include <errno.h>
@@ -19,8 +20,6 @@
 
 /* Directory mtimes are set at the end (creating children changes them); past this many
  * path bytes the rest keep their unpack-time mtime rather than grow memory further. */
-#define UNPACK_DIR_TIMES_MAX_BYTES 67108864u /* 64 MiB */
-#define QUOTE_MAX                  64
 
 struct dir_time {
 	char *path;
@@ -95,10 +94,10 @@ fs_error(struct parse_error *e, const char *path, const char *fmt, ...)
 	if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
 		what[0] = '\0';
 	va_end(ap);
-	size_t n = strnlen(path, QUOTE_MAX + 1);
-	int cut = n > QUOTE_MAX;
+	size_t n = strnlen(path, PARSE_ERROR_QUOTE_MAX + 1);
+	int cut = n > PARSE_ERROR_QUOTE_MAX;
 	return parse_error_set(e, PARSE_ERR_VALUE, PARSE_OFFSET_NONE, NULL,
-			       "layer entry \"%.*s%s\": %s", (int)(cut ? QUOTE_MAX : n), path,
+			       "layer entry \"%.*s%s\": %s", (int)(cut ? PARSE_ERROR_QUOTE_MAX : n), path,
 			       cut ? "..." : "", what);
 }
 

@@ -7,9 +7,9 @@
 
 #include <stddef.h>
 
+#include "parsers/base/limits.h"
+
 /* How many bytes of the offending value the message quotes before "...". */
-#define POLICY_ERROR_QUOTE_MAX 80u
-#define POLICY_ERROR_MSG_MAX   256u
 
 struct policy_error {
 	const char *field;                  /* static: "sysctl", "annotation", "env", ... */

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parsers/base/limits.h"
+
 /* OCI: defaultAction SCMP_ACT_ERRNO with defaultErrnoRet ENOSYS (38), so syscalls no group
  * names (newer than the profile) fail as "not implemented" and libcs fall back. */
 #define SECCOMP_PROFILE_DEFAULT_ACTION "SCMP_ACT_ERRNO"
@@ -93,6 +95,5 @@ int seccomp_profile_select(uint64_t caps, enum seccomp_profile_arch arch,
 			   const struct seccomp_profile_rule **out, size_t outlen, size_t *ret_n);
 
 /* Upper bound on the rules one selection returns (checked by the unit tests). */
-#define SECCOMP_PROFILE_MAX_RULES 256u
 
 #endif

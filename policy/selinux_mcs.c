@@ -176,12 +176,11 @@ selinux_mcs_capacity(const struct selinux_mcs *m)
 /* ---- text state ------------------------------------------------------------------------------ */
 
 /* Longest line: "c1023,c1023\n". */
-#define MCS_LINE_MAX 12u
 
 int
 selinux_mcs_serialize(const struct selinux_mcs *m, char **ret, size_t *ret_len)
 {
-	size_t cap = sizeof(MCS_STATE_MAGIC) + 16 + m->used * MCS_LINE_MAX + 1;
+	size_t cap = sizeof(MCS_STATE_MAGIC) + 16 + m->used * POLICY_MCS_LINE_MAX + 1;
 	char *buf = malloc(cap);
 	if (!buf)
 		return -ENOMEM;

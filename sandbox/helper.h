@@ -10,17 +10,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "parsers/base/limits.h"
 #include "sandbox/filter.h"
 
 /* Per run, at most this many stderr lines (each cut at HELPER_LOG_LINE_MAX bytes) and this
  * many bytes reach the log callback; the rest is drained and counted, and reported once. */
-#define HELPER_LOG_MAX_LINES 32u
-#define HELPER_LOG_MAX_BYTES ((size_t)8 * 1024u)
-#define HELPER_LOG_LINE_MAX  256u
 /* Longest deadline honoured (ms); longer ones are cut to it. */
-#define HELPER_DEADLINE_MAX_MS (UINT64_C(3600) * 1000u)
 /* Longest helper directory path accepted. */
-#define HELPER_DIR_MAX 512u
 
 /* Receives one line of helper stderr (without the newline; untrusted bytes, not
  * NUL-terminated: escape before logging). Called on the thread that called helper_run(). */

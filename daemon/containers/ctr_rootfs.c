@@ -21,10 +21,8 @@
 #include <unistd.h>
 
 #include "daemon/images/images.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
-
-#define ROOTFS_FILE_MAX  (4u * 1024u * 1024u)
-#define OVERLAY_OPTS_MAX 4000u
 
 struct mount_job {
 	const char *dir, *target, *opts;
@@ -66,7 +64,7 @@ int
 ctr_rootfs_mount(const struct images *im, char **chain_ids, size_t n, const char *upper,
 		 const char *work, const char *target, char *err, size_t errsz)
 {
-	char opts[OVERLAY_OPTS_MAX + 1];
+	char opts[OVERLAY_MAX_OPTS + 1];
 	size_t off = (size_t)snprintf(opts, sizeof(opts), "lowerdir=");
 	for (size_t i = n; i-- > 0;) { /* the top layer comes first */
 		int w = snprintf(opts + off, sizeof(opts) - off, "%s%s/diff", i + 1 < n ? ":" : "",
@@ -101,7 +99,7 @@ ctr_rootfs_umount(const char *target)
 }
 
 /* Read rootfs/<rel> as the image sees it: symlinks resolve inside the rootfs, never out of
- * it; only a regular file is read, at most ROOTFS_FILE_MAX bytes (/etc/group pointing at
+ * it; only a regular file is read, at most PASSWD_MAX_FILE_SIZE bytes (/etc/group pointing at
  * /dev/zero must not hang). -ENOENT when absent. */
 int
 ctr_rootfs_read(const char *rootfs, const char *rel, uint8_t **ret, size_t *ret_len)
@@ -120,7 +118,7 @@ ctr_rootfs_read(const char *rootfs, const char *rel, uint8_t **ret, size_t *ret_
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	if ((uint64_t)st.st_size > ROOTFS_FILE_MAX)
+	if ((uint64_t)st.st_size > PASSWD_MAX_FILE_SIZE)
 		return -EFBIG;
 	size_t cap = (size_t)st.st_size;
 	cleanup_free uint8_t *buf = malloc(cap + 1);

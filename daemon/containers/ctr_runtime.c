@@ -25,10 +25,6 @@
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
-#define RT_CMD_TIMEOUT_MS 60000u
-#define CONMON_SYNC_MAX   (64u * 1024u)
-#define CONMON_CREATE_MS  120000u
-
 static char *const rt_env[] = {
     UNCONST("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"), NULL};
 
@@ -63,8 +59,8 @@ rt_run(const struct rt_ctx *rc, char *const *args, unsigned timeout_ms, struct p
 	struct prog_opts o = {.path = rc->rt->path,
 			      .argv = argv,
 			      .envp = rt_env,
-			      .stdout_max = 1u << 20,
-			      .stderr_max = 16384,
+			      .stdout_max = RT_STATE_MAX_BYTES,
+			      .stderr_max = RT_MAX_STDERR,
 			      .timeout_ms = timeout_ms ? timeout_ms : RT_CMD_TIMEOUT_MS};
 	int r = prog_run(&o, res);
 	if (r == 0 && res->exited && res->status == 0)
@@ -216,6 +212,9 @@ rt_conmon_create(const struct rt_ctx *rc, const struct conmon_opts *o, int *ret_
 {
 	char *argv[48], rtroot[4200];
 	(void)conmon_args(rc, o, argv, rtroot, sizeof(rtroot));
+	cleanup_free uint8_t *buf = malloc(CONMON_SYNC_MAX_BYTES);
+	if (!buf)
+		return -ENOMEM;
 	int sync[2], start[2];
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return -errno;
@@ -236,10 +235,11 @@ rt_conmon_create(const struct rt_ctx *rc, const struct conmon_opts *o, int *ret_
 	if (r == 0) /* conmon's first process exits once its daemonised child runs */
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	uint8_t buf[CONMON_SYNC_MAX];
 	size_t len = 0;
-	if (r == 0 && (r = read_sync(sync[0], buf, sizeof(buf), &len, CONMON_CREATE_MS)) < 0)
-		snprintf(err, errsz, "conmon did not report within %u s", CONMON_CREATE_MS / 1000);
+	if (r == 0 &&
+	    (r = read_sync(sync[0], buf, CONMON_SYNC_MAX_BYTES, &len, CONMON_CREATE_TIMEOUT_MS)) < 0)
+		snprintf(err, errsz, "conmon did not report within %u s",
+			 CONMON_CREATE_TIMEOUT_MS / 1000);
 	closep(&sync[0]);
 	if (r < 0) {
 		if (!err[0])

@@ -20,9 +20,8 @@
 #include "daemon/containers/events.h"
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
-
-#define CTR_RECORD_MAX (8u * 1024u * 1024u)
 
 int64_t
 ctr_now_ns(void)

@@ -28,7 +28,6 @@ typedef Crisp__Helper__HelperRequest HelperRequest;
 typedef Crisp__Helper__HelperReply HelperReply;
 
 /* Longest Content-Type passed on; a longer one is no media type the parser knows anyway. */
-#define IMG_CONTENT_TYPE_MAX 1024u
 /* Reply cap over the document's own size: a reply restates the document in a denser form,
  * plus a few bytes per item ("80" -> "80/tcp", canonical media types). */
 #define IMG_REPLY_SLACK ((size_t)64 * 1024u)
@@ -64,7 +63,7 @@ img_parse_manifest(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 			 MANIFEST_MAX_SIZE);
 		return -E2BIG;
 	}
-	if (content_type && strnlen(content_type, IMG_CONTENT_TYPE_MAX + 1) > IMG_CONTENT_TYPE_MAX)
+	if (content_type && strnlen(content_type, FETCH_MAX_CONTENT_TYPE + 1) > FETCH_MAX_CONTENT_TYPE)
 		content_type = NULL;
 	Crisp__Helper__ManifestRequest body;
 	crisp__helper__manifest_request__init(&body);

@@ -27,13 +27,9 @@
 #include "daemon/core/log.h"
 #include "daemon/images/registry.h"
 #include "daemon/core/store.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 #include "parsers/image_ref.h"
-
-#define PULL_MAX_MANIFEST (4u * 1024u * 1024u)
-#define PULL_MAX_CONFIG   (8u * 1024u * 1024u)
-#define PULL_MAX_LAYERS   256u
-#define PULL_MAX_SOURCES  8u
 
 struct source {
 	char registry[300]; /* host[:port] to connect to */
@@ -201,8 +197,9 @@ fetch_manifest(struct pull *p, const char *reference, const char *want_digest,
 				      &hdr_digest, err, errsz);
 	if (r < 0)
 		return r;
-	if (len > PULL_MAX_MANIFEST) {
-		snprintf(err, errsz, "manifest %s is larger than 4 MiB", reference);
+	if (len > MANIFEST_MAX_SIZE) {
+		snprintf(err, errsz, "manifest %s is larger than %u bytes", reference,
+			 MANIFEST_MAX_SIZE);
 		return -EFBIG;
 	}
 	crypto_sha256_buf(buf, len, digest);
@@ -498,14 +495,16 @@ static int
 load_config(struct pull *p, char *err, size_t errsz)
 {
 	const struct img_descriptor *c = &p->manifest->config;
-	if (c->size > PULL_MAX_CONFIG) {
-		snprintf(err, errsz, "image config %s is larger than 8 MiB", c->digest);
+	/* The config helper's own cap, checked on the declared size before a byte is fetched. */
+	if (c->size > IMAGE_CONFIG_MAX_SIZE) {
+		snprintf(err, errsz, "image config %s is larger than %u bytes", c->digest,
+			 IMAGE_CONFIG_MAX_SIZE);
 		return -EFBIG;
 	}
 	int r = ensure_blob(p, c, err, errsz);
 	cleanup_free uint8_t *buf = NULL;
 	size_t len = 0;
-	if (r == 0 && (r = read_blob(p, c->digest, PULL_MAX_CONFIG, &buf, &len)) < 0)
+	if (r == 0 && (r = read_blob(p, c->digest, IMAGE_CONFIG_MAX_SIZE, &buf, &len)) < 0)
 		snprintf(err, errsz, "read image config %s: %s", c->digest, strerror(-r));
 	if (r == 0)
 		r = img_parse_config(&p->h, buf, len, &p->config, err, errsz);

@@ -17,10 +17,10 @@
 #include "daemon/core/keylock.h"
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 #include "parsers/image_ref.h"
 
-#define IMAGE_RECORD_MAX (8u * 1024u * 1024u)
 #define ID_MIN_PREFIX    12
 
 void

@@ -198,7 +198,7 @@ invoke(const struct cni_ctx *c, const struct cni_plugin *p, const char *cmd, con
 			      .stdin_buf = (const uint8_t *)conf,
 			      .stdin_len = strlen(conf),
 			      .stdout_max = CNI_MAX_RESULT_BYTES,
-			      .stderr_max = 4096,
+			      .stderr_max = CNI_MAX_STDERR,
 			      .timeout_ms = CNI_PLUGIN_TIMEOUT_MS};
 	struct prog_result res = {0};
 	if (r == 0)

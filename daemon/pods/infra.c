@@ -21,7 +21,6 @@
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
-#define INFRA_TIMEOUT_MS 60000u
 #define INFRA_UID        65534
 
 static json_t *

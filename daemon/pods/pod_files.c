@@ -15,14 +15,8 @@
 #include <unistd.h>
 
 #include "daemon/core/store.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
-
-#define DNS_MAX_SERVERS    16
-#define DNS_MAX_SEARCHES   32
-#define DNS_MAX_OPTIONS    32
-#define DNS_MAX_SEARCH_LEN 253
-#define DNS_MAX_OPTION_LEN 128
-#define HOST_RESOLV_MAX    (64 * 1024)
 
 /* RFC 1123 hostname as Kubernetes allows it: labels of [a-z0-9-] (no leading or trailing
  * '-'), dots between labels, at most 63 bytes in all (the UTS field is 64 with NUL). */

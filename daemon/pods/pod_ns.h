@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#define POD_NS_MAX_SYSCTLS 64
+#include "parsers/base/limits.h"
 
 struct pod_ns_sysctl {
 	const char *name;  /* validated: dotted or slashed sysctl name */

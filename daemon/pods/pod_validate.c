@@ -11,12 +11,8 @@
 #include "daemon/pods/pod_files.h"
 #include "daemon/pods/pod_ns.h"
 #include "daemon/pods/pods.h"
+#include "parsers/base/limits.h"
 #include "policy/validate.h"
-
-#define POD_MAX_PORTS      128
-#define POD_MAX_LABELS     512
-#define POD_MAX_META_BYTES (256 * 1024)
-#define POD_MAX_LOG_DIR    4000
 
 /* Metadata names end up in CNI_ARGS ("K=V;K=V"), paths and log lines: strict alphabets. */
 static int

@@ -20,10 +20,9 @@
 #include "daemon/pods/pod_files.h"
 #include "daemon/pods/pod_ns.h"
 #include "daemon/core/store.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 #include "state.pb-c.h"
-
-#define POD_RECORD_MAX (4u * 1024u * 1024u)
 
 struct pod *
 pod_new(void)

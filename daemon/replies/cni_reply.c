@@ -15,10 +15,6 @@
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
-#define CNI_REPLY_MAX_PLUGINS 16u
-#define CNI_REPLY_MAX_IPS     32u
-#define CNI_REPLY_MAX_JSON    (1u * 1024u * 1024u)
-
 struct cni_netconf *
 cni_netconf_free(struct cni_netconf *n)
 {
@@ -70,7 +66,7 @@ static int
 json_object_text_ok(const char *s)
 {
 	size_t n = strlen(s);
-	if (n < 2 || n > CNI_REPLY_MAX_JSON || s[0] != '{' || s[n - 1] != '}')
+	if (n < 2 || n > CNI_MAX_JSON_BYTES || s[0] != '{' || s[n - 1] != '}')
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)s[i] < 0x20)
@@ -81,8 +77,8 @@ json_object_text_ok(const char *s)
 int
 cni_reply_validate_netconf(const Crisp__Helper__CniConfReply *c, struct cni_netconf **ret)
 {
-	if (!word_ok(c->name, 128) || !word_ok(c->cni_version, 16) || c->n_plugins == 0 ||
-	    c->n_plugins > CNI_REPLY_MAX_PLUGINS)
+	if (!word_ok(c->name, CNI_MAX_NAME) || !word_ok(c->cni_version, CNI_MAX_VERSION) || c->n_plugins == 0 ||
+	    c->n_plugins > CNI_MAX_PLUGINS)
 		return -EPROTO;
 	struct cni_netconf *n = calloc(1, sizeof(*n));
 	if (!n || !(n->plugins = calloc(c->n_plugins, sizeof(*n->plugins)))) {
@@ -94,7 +90,7 @@ cni_reply_validate_netconf(const Crisp__Helper__CniConfReply *c, struct cni_netc
 	for (size_t i = 0; i < c->n_plugins; i++) {
 		const Crisp__Helper__CniConfReply__Plugin *p = c->plugins[i];
 		/* type becomes a path component under the plugin dirs: strict alphabet. */
-		if (!p || !word_ok(p->type, 64) || !json_object_text_ok(p->conf)) {
+		if (!p || !word_ok(p->type, CNI_MAX_TYPE) || !json_object_text_ok(p->conf)) {
 			cni_netconf_free(n);
 			return -EPROTO;
 		}
@@ -110,8 +106,8 @@ cni_reply_validate_netconf(const Crisp__Helper__CniConfReply *c, struct cni_netc
 int
 cni_reply_validate_result(const Crisp__Helper__CniResultReply *c, struct cni_result **ret)
 {
-	if (c->n_ips > CNI_REPLY_MAX_IPS || !json_object_text_ok(c->json) ||
-	    strlen(c->error_msg) > 512)
+	if (c->n_ips > CNI_MAX_IPS || !json_object_text_ok(c->json) ||
+	    strlen(c->error_msg) > CNI_MAX_ERROR_MSG)
 		return -EPROTO;
 	for (const char *p = c->error_msg; *p; p++)
 		if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)

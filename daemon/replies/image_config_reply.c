@@ -13,11 +13,6 @@
 #include "parsers/base/limits.h"
 #include "parsers/base/str.h"
 
-/* Longest created timestamp and stop signal name the parser accepts. */
-#define CONFIG_REPLY_CREATED_MAX    64u
-#define CONFIG_REPLY_SIGNAL_MAX     32u
-#define CONFIG_REPLY_SIGNAL_NUM_MAX 64u
-
 typedef bool (*item_ok_fn)(const char *s);
 
 static void
@@ -192,11 +187,11 @@ copy_scalars(const Crisp__Helper__ConfigReply *r, struct img_config *c)
 	if (!reply_platform_name_ok(r->os, false) ||
 	    !reply_platform_name_ok(r->architecture, false) ||
 	    !reply_platform_name_ok(r->variant, true) ||
-	    !reply_line_ok(r->created, CONFIG_REPLY_CREATED_MAX) ||
+	    !reply_line_ok(r->created, IMAGE_CONFIG_MAX_CREATED_LEN) ||
 	    !reply_line_ok(r->user, IMAGE_CONFIG_MAX_USER_LEN) ||
 	    !(r->working_dir && (!r->working_dir[0] || reply_path_ok(r->working_dir))) ||
-	    (sig && !reply_word_ok(r->stop_signal, CONFIG_REPLY_SIGNAL_MAX)) ||
-	    (sig ? r->stop_signal_num < 1 || r->stop_signal_num > CONFIG_REPLY_SIGNAL_NUM_MAX
+	    (sig && !reply_word_ok(r->stop_signal, IMAGE_CONFIG_MAX_SIGNAL_LEN)) ||
+	    (sig ? r->stop_signal_num < 1 || r->stop_signal_num > IMAGE_CONFIG_MAX_SIGNAL_NUM
 		 : r->stop_signal_num != 0))
 		return -EPROTO;
 	bool ok = true;

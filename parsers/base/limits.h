@@ -4,6 +4,14 @@
 #ifndef CRISP_BASE_LIMITS_H
 #define CRISP_BASE_LIMITS_H
 
+/* A path crisp builds (store files, bundles, pid and log files, layer dirs, CNI and helper
+ * binaries) is held in char[CRISP_PATH_MAX]: the kernel's PATH_MAX, which counts the NUL. A
+ * longer path fails in every syscall with ENAMETOOLONG anyway, so a composition that does not
+ * fit fails the same way, before anything was done (snprintf checked, never silently cut).
+ * Strings that embed a path with a prefix (a "--root=" argument, a "k8s-file:" log spec) are
+ * sized CRISP_PATH_MAX plus that prefix. */
+#define CRISP_PATH_MAX 4096u
+
 /* gRPC: largest request or response message (protobuf bytes), as kubelet,
  * crictl, CRI-O and containerd use. Over it: RESOURCE_EXHAUSTED. */
 #define GRPC_MAX_MESSAGE (16u * 1024u * 1024u)
@@ -31,6 +39,14 @@
 #define GRPC_MIN_WORKERS      2u
 #define GRPC_WORKER_IDLE_MS   30000u
 
+/* ---- daemon records (written by crispd itself, read back at start-up) --------------------- */
+/* Largest persisted image, container and pod record (protobuf): a record restates a config
+ * (IMAGE_CONFIG_MAX_SIZE) or a CRI request (annotations and labels up to 256 KiB each) with
+ * room to spare; a larger file is not one crispd wrote and is skipped. */
+#define IMAGE_RECORD_MAX (8u * 1024u * 1024u)
+#define CTR_RECORD_MAX   (8u * 1024u * 1024u)
+#define POD_RECORD_MAX   (4u * 1024u * 1024u)
+
 /* GetContainerEvents: events queued per stream before a slow reader is dropped, and the
  * longest a stream handler sleeps before it looks for cancellation again (ms). */
 #define EVENTS_MAX_QUEUED 1024u
@@ -41,11 +57,29 @@
 #define CNI_MAX_CONF_BYTES    (1u * 1024u * 1024u)
 #define CNI_MAX_RESULT_BYTES  (1u * 1024u * 1024u)
 #define CNI_PLUGIN_TIMEOUT_MS 120000u
+/* CNI: one definition for crisp-helper-cni (parsers/cni.c) and its reply validator
+ * (daemon/replies/cni_reply.c): plugins in one list (bridge, portmap, firewall, tuning, ... a
+ * real list has 2-4), addresses in one result (a dual-stack pod has 2), network and plugin
+ * type names (a type becomes a file name under cni_bin_dir), cniVersion ("1.0.0"), an error
+ * object's msg, and a plugin's compact JSON spliced into the next call (a piece of the conf
+ * file or the result, so never longer than either). */
+#define CNI_MAX_PLUGINS    16u
+#define CNI_MAX_IPS        32u
+#define CNI_MAX_NAME       128u
+#define CNI_MAX_TYPE       64u
+#define CNI_MAX_VERSION    16u
+#define CNI_MAX_ERROR_MSG  512u
+#define CNI_MAX_JSON_BYTES CNI_MAX_RESULT_BYTES
+/* CNI: bytes of a plugin's stderr kept for the error message. */
+#define CNI_MAX_STDERR 4096u
 
 /* ExecSync: stdout and stderr are each kept up to this many bytes; the rest is read and
  * dropped, and the response says so (CVE-2022-1708: never buffer a container's output
  * without bound). */
 #define EXECSYNC_MAX_OUTPUT (16u * 1024u * 1024u)
+/* ExecSync: the longest timeout honoured (s); 0 or more means this (one day, as
+ * GRPC_MAX_TIMEOUT_MS). */
+#define EXECSYNC_MAX_TIMEOUT_S 86400u
 
 /* Config file: largest file, and longest value. */
 #define CONFIG_MAX_FILE_SIZE (1u * 1024u * 1024u)
@@ -56,10 +90,36 @@
 /* Logging: longest untrusted string quoted into a log line. */
 #define LOG_MAX_UNTRUSTED 256u
 
+/* ---- pods (daemon/pods/) ------------------------------------------------------------------ */
+/* RunPodSandbox: port mappings, labels plus annotations, their bytes together (the Kubernetes
+ * API's 256 KiB cap on an object's annotations), and the log_directory path (leaves room in
+ * CRISP_PATH_MAX for "<container>/<n>.log" below it). */
+#define POD_MAX_PORTS      128
+#define POD_MAX_LABELS     512
+#define POD_MAX_META_BYTES (256 * 1024)
+#define POD_MAX_LOG_DIR    4000
+/* Namespaced sysctls of one pod (Kubernetes' safe set is 8 names; unsafe ones are allowed by
+ * the node admin one by one). */
+#define POD_NS_MAX_SYSCTLS 64
+/* resolv.conf: glibc reads at most 3 nameservers and 6 search domains (musl similar); more are
+ * kept for resolvers that read further, up to these counts, a search domain being a DNS name
+ * (253) and an option a short word; the host's resolv.conf is read up to HOST_RESOLV_MAX. */
+#define DNS_MAX_SERVERS    16
+#define DNS_MAX_SEARCHES   32
+#define DNS_MAX_OPTIONS    32
+#define DNS_MAX_SEARCH_LEN 253
+#define DNS_MAX_OPTION_LEN 128
+#define HOST_RESOLV_MAX    (64 * 1024)
+/* crisp-pause: the time `runc run` of the infra container may take to report. */
+#define INFRA_TIMEOUT_MS 60000u
+
 /* ---- parsers (helper/untrusted): JSON documents ---------------------------------------- */
 /* Parse errors: longest JSON path and message kept (truncated beyond). */
 #define PARSE_ERROR_PATH_MAX 128u
 #define PARSE_ERROR_MSG_MAX  128u
+/* Bytes of an untrusted name (layer entry path, user name) quoted in a parse error message
+ * before "..."; the message itself is PARSE_ERROR_MSG_MAX. */
+#define PARSE_ERROR_QUOTE_MAX 64
 /* JSON: nesting depth of arrays/objects, checked on the raw bytes before jansson builds a
  * tree (real manifests and configs nest 5 deep; jansson's own cap is 2048 frames). */
 #define JSON_MAX_DEPTH 32u
@@ -101,6 +161,12 @@
 #define IMAGE_CONFIG_MAX_DIFF_IDS MANIFEST_MAX_LAYERS
 /* A path inside the image (WorkingDir, Volumes): Linux PATH_MAX. */
 #define IMAGE_PATH_MAX 4096u
+/* Image config: "created" (an RFC 3339 timestamp is ~35 bytes), StopSignal as a name
+ * ("SIGRTMIN+15") and its number (Linux: 1..64, SIGRTMAX). One name for the parser and the
+ * daemon's reply validator. */
+#define IMAGE_CONFIG_MAX_CREATED_LEN 64u
+#define IMAGE_CONFIG_MAX_SIGNAL_LEN  32u
+#define IMAGE_CONFIG_MAX_SIGNAL_NUM  64u
 
 /* /etc/passwd and /etc/group of an image (read with this cap by the caller as well). */
 #define PASSWD_MAX_FILE_SIZE    4194304u /* 4 MiB */
@@ -113,6 +179,15 @@
 #define PASSWD_MAX_SUPP_GROUPS 65536u
 /* Numeric uids and gids: 0..2^32-2 ((uid_t)-1 means "unchanged" to setresuid). */
 #define PASSWD_MAX_ID 4294967294u
+/* Image pull (daemon/images/image_pull.c): layers of one pulled image, kept below the
+ * manifest parser's MANIFEST_MAX_LAYERS and overlayfs's own stack depth (OVL_MAX_STACK, 500);
+ * one page of overlay mount options holds ~55 anyway, see OVERLAY_MAX_OPTS. Registries tried
+ * for one pull (mirrors, then the origin). */
+#define PULL_MAX_LAYERS  256u
+#define PULL_MAX_SOURCES 8u
+/* CreateContainer: one page of mount(2) options ("lowerdir=a:b:...,upperdir=,workdir="),
+ * which the kernel copies up to PAGE_SIZE (4096 with the NUL) and no further. */
+#define OVERLAY_MAX_OPTS 4095u
 
 /* Image references: whole string, repository name (distribution's NameTotalLengthMax),
  * tag (distribution's tag grammar). */
@@ -144,6 +219,14 @@
 #define POLICY_SELINUX_LABEL_MAX 256u
 /* SELinux: serialised MCS allocator state (one "cNNNN,cNNNN\n" line per pod). */
 #define POLICY_MCS_STATE_MAX 8388608u /* 8 MiB */
+/* SELinux: longest MCS state line, "c1023,c1023\n". */
+#define POLICY_MCS_LINE_MAX 12u
+/* Policy error messages: bytes of the offending value quoted before "...", whole message. */
+#define POLICY_ERROR_QUOTE_MAX 80u
+#define POLICY_ERROR_MSG_MAX   256u
+/* Upper bound on the rules one RuntimeDefault seccomp selection returns (the profile has ~90
+ * rule shapes; the unit tests check every selection stays under it). */
+#define SECCOMP_PROFILE_MAX_RULES 256u
 /* Requested devices per container (CRI Device entries). */
 #define POLICY_MAX_DEVICES 256u
 /* /dev/shm size annotation: at most 64 GiB. */
@@ -171,12 +254,25 @@
 /* Opaque directories reported by the helper (count, and all their path bytes together). */
 #define LAYER_MAX_OPAQUE_DIRS  65536u
 #define LAYER_MAX_OPAQUE_BYTES 8388608u /* 8 MiB */
+/* Directory mtimes are restored after the walk (creating children changes them); past this
+ * many path bytes the rest keep their unpack-time mtime rather than grow memory further. */
+#define UNPACK_DIR_TIMES_MAX_BYTES 67108864u /* 64 MiB */
+/* Device nodes: Linux dev_t has a 12-bit major and a 20-bit minor (what mknod can express). */
+#define LAYER_DEV_MAJOR_MAX 4095u
+#define LAYER_DEV_MINOR_MAX 1048575u
 
 /* ---- registry fetcher (crisp-helper-fetch, daemon/images/registry.c) ------------------------------ */
 /* A manifest or index as served (the manifest parser's own cap). */
 #define REGISTRY_MAX_MANIFEST MANIFEST_MAX_SIZE
 /* One HTTP response header line kept by the fetcher (WWW-Authenticate, Location, ...). */
 #define FETCH_MAX_HEADER_LEN 8192u
+/* WWW-Authenticate headers kept from one reply (one per scheme: Bearer, Basic, ...). */
+#define FETCH_MAX_WWW_AUTH 4u
+/* Content-Type handed to the manifest helper; a longer one is no media type it knows. */
+#define FETCH_MAX_CONTENT_TYPE 1024u
+/* The system CA bundle, read by crisp-helper-fetch before it confines itself (Debian's is
+ * ~200 KiB; 4 MiB is several times that). */
+#define FETCH_MAX_SYSTEM_CA (4u * 1024u * 1024u)
 /* WWW-Authenticate: one parameter value (realm, service, scope), and parameters per header. */
 #define WWW_AUTH_MAX_VALUE  2048u
 #define WWW_AUTH_MAX_PARAMS 32u
@@ -207,6 +303,9 @@
 #define FETCH_DEFAULT_LOW_SPEED_BYTES    1024u
 #define FETCH_DEFAULT_LOW_SPEED_SECONDS  30u
 #define FETCH_DEFAULT_RETRIES            3u
+/* The fetcher's own deadline is the helper's minus this, so it reports a clean timeout
+ * before the daemon kills it (only when the helper's deadline is over twice as long). */
+#define FETCH_DEADLINE_SLACK_MS 1000u
 
 /* ---- OCI runtime output (crisp-helper-rtstate, daemon/helpers/rtstate_call.c) ------------------ */
 /* `runc state` / `crun state` stdout: it restates the container's annotations, which come from
@@ -222,12 +321,24 @@
 /* Largest pid: the kernel's PID_MAX_LIMIT (4M) on 64-bit. */
 #define RT_PID_MAX 4194304
 /* conmon sync pipe: conmon 2.1.6 sends at most 8191 bytes of runtime stderr per message, which
- * JSON escaping can grow 6x; messages kept per read; message text kept (longer is cut). */
+ * JSON escaping can grow 6x (~48 KiB a message); messages kept per read; message text kept
+ * (longer is cut). One cap for the daemon's read of the pipe and for the parser: the read
+ * buffer used to be 64 KiB, cutting a second message (and failing the parse) that the parser
+ * would have taken. */
 #define CONMON_SYNC_MAX_BYTES 131072u /* 128 KiB */
 #define CONMON_SYNC_MAX_MSGS  16u
 #define CONMON_MSG_MAX        1023u
 /* "data": a pid, an exit code (0..255, 128+signal), -1, or minus an exec's raw wait status. */
 #define CONMON_DATA_MIN (-65535)
+/* OCI runtime commands (state, start, kill, delete, exec, update): deadline when the caller
+ * gives none, the update's own deadline, and the bytes of stderr kept for the error message
+ * (stdout is the state document: RT_STATE_MAX_BYTES). */
+#define RT_CMD_TIMEOUT_MS    60000u
+#define RT_UPDATE_TIMEOUT_MS 30000u
+#define RT_MAX_STDERR        16384u
+/* conmon: time until it reports the container's pid on the sync pipe (runc create of a
+ * container with many mounts and a slow storage driver can take tens of seconds). */
+#define CONMON_CREATE_TIMEOUT_MS 120000u
 
 /* Container OCI spec (daemon/ctr_spec*.c): process arguments (command + args or the image's
  * ENTRYPOINT + CMD), env entries after the merge, mounts of the sorted part (CRI mounts, pod
@@ -242,5 +353,17 @@
 #define CTR_SPEC_DEV_DEPTH        8u
 /* RLIMIT_NOFILE of containers (soft = hard), lowered to the daemon's own hard limit. */
 #define CTR_SPEC_NOFILE 1048576u
+
+/* ---- helper runs (sandbox/helper.c) ------------------------------------------------------- */
+/* Per run, at most this many stderr lines (each cut at HELPER_LOG_LINE_MAX bytes) and this
+ * many bytes reach the log callback; the rest is drained and counted, and reported once. */
+#define HELPER_LOG_MAX_LINES 32u
+#define HELPER_LOG_MAX_BYTES ((size_t)8 * 1024u)
+#define HELPER_LOG_LINE_MAX  256u
+/* Longest helper deadline honoured (ms); longer ones are cut to it (helper_timeout_seconds
+ * is at most 3600 as well). */
+#define HELPER_DEADLINE_MAX_MS (3600ull * 1000ull)
+/* Longest helper directory path accepted (the binary name is appended). */
+#define HELPER_DIR_MAX 512u
 
 #endif

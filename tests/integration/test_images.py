@@ -430,3 +430,25 @@ def test_layers_shared_only_by_blob_digest(images):
         assert len(images.store_files()["layers"]) == 2
     finally:
         fake.stop()
+
+
+def test_config_over_cap_is_not_downloaded(crispd_factory, cri):
+    """An image config declared larger than IMAGE_CONFIG_MAX_SIZE (4 MiB) but under the 8 MiB
+    the puller used to allow is refused from its descriptor: the blob is never fetched."""
+    d = crispd_factory().start()
+    images = Images(d, cri)
+    fake = oi.FakeRegistry()
+    try:
+        tar = oi.tar_layer([("a", "file", b"a")])
+        cfg = json.dumps({"architecture": os_arch(), "os": "linux", "config": {"Cmd": ["sh"]},
+                          "rootfs": {"type": "layers", "diff_ids": [oi.sha(tar)]}})
+        cfgb = (cfg[:-1] + " " * (5 << 20) + "}").encode()
+        fake.add_image("h/x", "v1", [gzip.compress(tar)], [oi.sha(tar)], config_override=cfgb)
+        with pytest.raises(grpc.RpcError) as e:
+            images.pull("%s/h/x:v1" % fake.addr, timeout=120)
+        assert "larger than 4194304 bytes" in e.value.details(), e.value.details()
+        assert [p for p in fake.hits if p.endswith(oi.sha(cfgb))] == []
+        assert len(images.list()) == 0
+    finally:
+        fake.stop()
+        images.ch.close()
