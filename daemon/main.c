@@ -21,6 +21,8 @@
 #include "daemon/images/images.h"
 #include "daemon/core/log.h"
 #include "daemon/pods/pods.h"
+#include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 static const char *arg_listen;
@@ -181,8 +183,9 @@ make_dirs(const struct config *c)
 {
 	const char *dirs[] = {c->root, c->runroot};
 	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		char buf[4096];
-		snprintf(buf, sizeof(buf), "%s", dirs[i]);
+		char buf[CRISP_PATH_MAX];
+		if (path_fmt(buf, sizeof(buf), "%s", dirs[i]) < 0)
+			return -ENAMETOOLONG;
 		for (char *p = buf + 1;; p++) {
 			if (*p != '/' && *p != '\0')
 				continue;
@@ -207,7 +210,7 @@ find_helper_dir(const struct config *cfg)
 {
 	if (cfg->helper_dir[0])
 		return strdup(cfg->helper_dir);
-	char exe[4096];
+	char exe[CRISP_PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return NULL;
@@ -216,9 +219,9 @@ find_helper_dir(const struct config *cfg)
 	if (!slash)
 		return NULL;
 	*slash = '\0';
-	char probe[4200];
-	snprintf(probe, sizeof(probe), "%s/crisp-helper-cni", exe);
-	if (access(probe, X_OK) == 0)
+	char probe[CRISP_PATH_MAX];
+	if (path_fmt(probe, sizeof(probe), "%s/crisp-helper-cni", exe) == 0 &&
+	    access(probe, X_OK) == 0)
 		return strdup(exe);
 	char *alt = NULL;
 	if (asprintf(&alt, "%s/../libexec/crisp", exe) < 0)
@@ -230,8 +233,11 @@ find_helper_dir(const struct config *cfg)
 static int
 lock_root(const struct config *cfg, int *ret_fd, char *err, size_t errsz)
 {
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/crispd.lock", cfg->root);
+	char path[CRISP_PATH_MAX];
+	if (path_fmt(path, sizeof(path), "%s/crispd.lock", cfg->root) < 0) {
+		snprintf(err, errsz, "root %.300s...: path too long", cfg->root);
+		return -ENAMETOOLONG;
+	}
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errsz, "cannot open %.300s: %s", path, strerror(errno));

@@ -86,6 +86,8 @@ for lib in build/*/libcrispd.a; do
 		echo x >> "$tmp"
 	fi
 done
+# Every cap in parsers/base/limits.h; path buffers sized CRISP_PATH_MAX, not by hand.
+scripts/check-limits.sh || echo x >> "$tmp"
 if [ -s "$tmp" ]; then
 	exit 1
 fi

@@ -24,6 +24,8 @@
 #include "daemon/core/log.h"
 #include "daemon/pods/pods.h"
 #include "daemon/core/store.h"
+#include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 #include "policy/validate.h"
 
@@ -84,7 +86,8 @@ struct create_ctx {
 	struct pod *pod;
 	image_record *img;
 	char id[65];
-	char storage[4200], bundle[4200], rootfs[4300], log_path[5400], cgroups[1024];
+	char storage[CRISP_PATH_MAX], bundle[CRISP_PATH_MAX], rootfs[CRISP_PATH_MAX];
+	char log_path[CRISP_PATH_MAX], cgroups[1024];
 	int mounted, created;
 	struct img_user *user;
 	struct rt_ctx rc;
@@ -108,10 +111,8 @@ resolve_log_path(struct create_ctx *x, char *err, size_t errsz)
 {
 	const char *dir = x->pod->config->log_directory;
 	const char *rel = x->in->cfg->log_path;
-	if (!rel[0]) {
-		snprintf(x->log_path, sizeof(x->log_path), "%s/container.log", x->bundle);
-		return 0;
-	}
+	if (!rel[0])
+		return path_fmt(x->log_path, sizeof(x->log_path), "%s/container.log", x->bundle);
 	if (!dir[0] || rel[0] == '/' || strstr(rel, "..") || strchr(rel, '\n') ||
 	    strlen(rel) > 1024) {
 		snprintf(err, errsz,
@@ -119,11 +120,15 @@ resolve_log_path(struct create_ctx *x, char *err, size_t errsz)
 			 "pod's log_directory");
 		return -EINVAL;
 	}
-	snprintf(x->log_path, sizeof(x->log_path), "%s/%s", dir, rel);
 	char parent[sizeof(x->log_path)];
+	int r = path_fmt(x->log_path, sizeof(x->log_path), "%s/%s", dir, rel);
+	if (r < 0) {
+		snprintf(err, errsz, "config.log_path: %s", strerror(-r));
+		return r;
+	}
 	snprintf(parent, sizeof(parent), "%s", x->log_path);
 	*strrchr(parent, '/') = '\0';
-	int r = store_mkdir_p(parent, 0755);
+	r = store_mkdir_p(parent, 0755);
 	if (r < 0)
 		snprintf(err, errsz, "create the log directory %s: %s", parent, strerror(-r));
 	return r;
@@ -133,9 +138,17 @@ static int
 make_dirs(struct create_ctx *x, char *err, size_t errsz)
 {
 	struct ctrs *cs = x->cr->ctrs;
-	snprintf(x->storage, sizeof(x->storage), "%s/%s", cs->store_dir, x->id);
-	snprintf(x->bundle, sizeof(x->bundle), "%s/%s", cs->run_dir, x->id);
-	snprintf(x->rootfs, sizeof(x->rootfs), "%s/rootfs", x->bundle);
+	int r = path_fmt(x->storage, sizeof(x->storage), "%s/%s", cs->store_dir, x->id);
+	if (r == 0)
+		r = path_fmt(x->bundle, sizeof(x->bundle), "%s/%s", cs->run_dir, x->id);
+	if (r == 0)
+		r = path_fmt(x->rootfs, sizeof(x->rootfs), "%s/rootfs", x->bundle);
+	if (r < 0) {
+		/* nothing was created; the cleanup must not remove a cut path */
+		x->storage[0] = x->bundle[0] = '\0';
+		snprintf(err, errsz, "container %s: paths under the root: %s", x->id, strerror(-r));
+		return r;
+	}
 
 	/* The overlay root takes the upper dir's mode: 0755, or non-root users could not even
 	 * look up /bin. */
@@ -145,8 +158,11 @@ make_dirs(struct create_ctx *x, char *err, size_t errsz)
 	} sub[] = {{"", 0711}, {"/upper", 0755}, {"/work", 0700}, {"/volumes", 0711}};
 
 	for (size_t i = 0; i < ELEMENTSOF(sub); i++) {
-		char p[4400];
-		snprintf(p, sizeof(p), "%s%s", x->storage, sub[i].sub);
+		char p[CRISP_PATH_MAX];
+		if ((r = path_fmt(p, sizeof(p), "%s%s", x->storage, sub[i].sub)) < 0) {
+			snprintf(err, errsz, "%s%s: %s", x->storage, sub[i].sub, strerror(-r));
+			return r;
+		}
 		if (mkdir(p, sub[i].mode) < 0) {
 			snprintf(err, errsz, "create %s: %s", p, strerror(errno));
 			return -errno;
@@ -231,12 +247,13 @@ static int
 write_spec(struct create_ctx *x, char *err, size_t errsz)
 {
 	uint64_t caps = host_bounding_caps();
-	char pidbuf[64], vol[4400];
+	char pidbuf[64], vol[CRISP_PATH_MAX];
 	bool pid_host;
 	const char *pidns = pid_ns_of(x, pidbuf, sizeof(pidbuf), &pid_host, err, errsz);
 	if (pidns == (const char *)-1)
 		return -EINVAL;
-	snprintf(vol, sizeof(vol), "%s/volumes", x->storage);
+	if (path_fmt(vol, sizeof(vol), "%s/volumes", x->storage) < 0)
+		return -ENAMETOOLONG; /* make_dirs created it, so it fits */
 	/* Supplementary groups: the image's /etc/group memberships plus the request's. */
 	const Runtime__V1__LinuxContainerConfig *l = x->in->cfg->linux;
 	const Runtime__V1__LinuxContainerSecurityContext *sc = l ? l->security_context : NULL;
@@ -300,11 +317,18 @@ write_spec(struct create_ctx *x, char *err, size_t errsz)
 static int
 run_conmon(struct create_ctx *x, int *ret_pid, char *err, size_t errsz)
 {
-	char pidf[4400], cpidf[4400], logspec[sizeof(x->log_path) + 16], clog[4400];
-	snprintf(pidf, sizeof(pidf), "%s/pid", x->bundle);
-	snprintf(cpidf, sizeof(cpidf), "%s/conmon.pid", x->bundle);
-	snprintf(logspec, sizeof(logspec), "k8s-file:%s", x->log_path);
-	snprintf(clog, sizeof(clog), "%s/conmon.log", x->bundle);
+	char pidf[CRISP_PATH_MAX], cpidf[CRISP_PATH_MAX], clog[CRISP_PATH_MAX];
+	char logspec[sizeof("k8s-file:") + CRISP_PATH_MAX];
+	snprintf(logspec, sizeof(logspec), "k8s-file:%s", x->log_path); /* always fits */
+	int r = path_fmt(pidf, sizeof(pidf), "%s/pid", x->bundle);
+	if (r == 0)
+		r = path_fmt(cpidf, sizeof(cpidf), "%s/conmon.pid", x->bundle);
+	if (r == 0)
+		r = path_fmt(clog, sizeof(clog), "%s/conmon.log", x->bundle);
+	if (r < 0) {
+		snprintf(err, errsz, "container %s: conmon paths: %s", x->id, strerror(-r));
+		return r;
+	}
 	struct conmon_opts o = {.conmon = x->cfg->conmon,
 				.id = x->id,
 				.name = x->in->cfg->metadata->name,
@@ -329,9 +353,9 @@ undo_create(struct create_ctx *x)
 	}
 	if (x->mounted)
 		(void)ctr_rootfs_umount(x->rootfs);
-	char p[4400];
-	snprintf(p, sizeof(p), "%s/%s", x->cr->ctrs->exit_dir, x->id);
-	(void)unlink(p);
+	char p[CRISP_PATH_MAX];
+	if (path_fmt(p, sizeof(p), "%s/%s", x->cr->ctrs->exit_dir, x->id) == 0)
+		(void)unlink(p);
 	if (x->bundle[0])
 		(void)store_remove_tree(x->bundle);
 	if (x->storage[0])
@@ -385,9 +409,9 @@ create_steps(struct create_ctx *x, char **ret_id, char *err, size_t errsz)
 	int r = make_dirs(x, err, errsz);
 	if (r == 0)
 		r = resolve_log_path(x, err, errsz);
-	char upper[4400], work[4400];
-	snprintf(upper, sizeof(upper), "%s/upper", x->storage);
-	snprintf(work, sizeof(work), "%s/work", x->storage);
+	char upper[CRISP_PATH_MAX], work[CRISP_PATH_MAX];
+	if (r == 0 && (r = path_fmt(upper, sizeof(upper), "%s/upper", x->storage)) == 0)
+		r = path_fmt(work, sizeof(work), "%s/work", x->storage);
 	if (r == 0 && (r = ctr_rootfs_mount(x->cr->images, x->img->chain_ids, x->img->n_chain_ids,
 					    upper, work, x->rootfs, err, errsz)) == 0)
 		x->mounted = 1;
@@ -622,10 +646,10 @@ ctr_remove(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 	crisp_config_unlock(cr);
 	if (e < 0)
 		return e;
-	char rootfs[4400], exitf[4400];
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", r->bundle);
-	snprintf(exitf, sizeof(exitf), "%s/%s", cr->ctrs->exit_dir, r->id);
-	if ((e = ctr_rootfs_umount(rootfs)) < 0 || (e = store_remove_tree(r->bundle)) < 0 ||
+	char rootfs[CRISP_PATH_MAX], exitf[CRISP_PATH_MAX];
+	if ((e = path_fmt(rootfs, sizeof(rootfs), "%s/rootfs", r->bundle)) < 0 ||
+	    (e = path_fmt(exitf, sizeof(exitf), "%s/%s", cr->ctrs->exit_dir, r->id)) < 0 ||
+	    (e = ctr_rootfs_umount(rootfs)) < 0 || (e = store_remove_tree(r->bundle)) < 0 ||
 	    (e = store_remove_tree(r->storage)) < 0) {
 		snprintf(err, errsz, "remove container %s files: %s", r->id, strerror(-e));
 		return e;

@@ -17,6 +17,7 @@
 #include "daemon/grpc/grpc_wire.h"
 #include "daemon/core/log.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
@@ -143,7 +144,9 @@ stop_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		return send_empty(call, &runtime__v1__stop_container_response__descriptor);
 	pthread_mutex_lock(&c->mu);
 	char err[1024];
-	int64_t t = req->timeout < 0 ? 0 : req->timeout > 86400 ? 86400 : req->timeout;
+	int64_t t = req->timeout < 0                    ? 0
+		    : req->timeout > STOP_MAX_TIMEOUT_S ? STOP_MAX_TIMEOUT_S
+							: req->timeout;
 	int r = c->removed ? 0 : ctr_stop(ud, c, t, err, sizeof(err));
 	unlock_ctr(c);
 	if (r < 0)
@@ -328,21 +331,22 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	if (!c)
 		return st;
 	int running = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
-	char id[65], handler[256], pidf[4400];
+	char id[65], handler[256], pidf[CRISP_PATH_MAX];
 	snprintf(id, sizeof(id), "%s", c->rec->id);
 	snprintf(handler, sizeof(handler), "%s", c->rec->runtime_handler);
-	snprintf(pidf, sizeof(pidf), "%s/exec-%llu.pid", c->rec->bundle,
-		 (unsigned long long)grpc_call_id(call));
+	int fits = path_fmt(pidf, sizeof(pidf), "%s/exec-%llu.pid", c->rec->bundle,
+			    (unsigned long long)grpc_call_id(call)) == 0;
 	read_unlock_ctr(c); /* execs run concurrently with each other and with stop */
-	if (!running)
+	if (!running || !fits)
 		return grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
 					"container %s is not running", id);
-	unsigned timeout_ms = req->timeout > 0 && req->timeout < 86400
+	unsigned timeout_ms = req->timeout > 0 && req->timeout < EXECSYNC_MAX_TIMEOUT_S
 				  ? (unsigned)req->timeout * 1000u
-				  : 86400u * 1000u;
+				  : EXECSYNC_MAX_TIMEOUT_S * 1000u;
 	const struct config *cfg = crisp_config_lock(cr);
 	const struct config_runtime *rt = config_find_runtime(cfg, handler);
-	struct helper_ctx h = {.dir = cr->helper_dir, .timeout_ms = 10000};
+	struct helper_ctx h = {.dir = cr->helper_dir,
+			       .timeout_ms = (uint64_t)cfg->helper_timeout_s * 1000u};
 	struct rt_ctx rc = {
 	    .rt = rt, .systemd = cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD, .helpers = &h};
 	struct prog_result res = {0};

@@ -210,7 +210,7 @@ int
 rt_conmon_create(const struct rt_ctx *rc, const struct conmon_opts *o, int *ret_pid, char *err,
 		 size_t errsz)
 {
-	char *argv[48], rtroot[4200];
+	char *argv[48], rtroot[sizeof("--root=") + CRISP_PATH_MAX];
 	(void)conmon_args(rc, o, argv, rtroot, sizeof(rtroot));
 	cleanup_free uint8_t *buf = malloc(CONMON_SYNC_MAX_BYTES);
 	if (!buf)

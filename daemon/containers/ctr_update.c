@@ -14,6 +14,8 @@
 #include "daemon/containers/ctr_internal.h"
 #include "daemon/containers/ctr_runtime.h"
 #include "daemon/core/log.h"
+#include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
@@ -85,7 +87,8 @@ update_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	pthread_mutex_unlock(&c->mu);
 	ctr_unref(c);
 	const struct config *cfg = crisp_config_lock(cr);
-	struct helper_ctx h = {.dir = cr->helper_dir, .timeout_ms = 10000};
+	struct helper_ctx h = {.dir = cr->helper_dir,
+			       .timeout_ms = (uint64_t)cfg->helper_timeout_s * 1000u};
 	struct rt_ctx rc = {.rt = config_find_runtime(cfg, handler),
 			    .systemd = cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD,
 			    .helpers = &h};
@@ -106,9 +109,9 @@ update_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 				      .envp = envp,
 				      .stdin_buf = (const uint8_t *)json,
 				      .stdin_len = strlen(json),
-				      .stdout_max = 65536,
-				      .stderr_max = 16384,
-				      .timeout_ms = 30000};
+				      .stdout_max = RT_UPDATE_MAX_STDOUT,
+				      .stderr_max = RT_MAX_STDERR,
+				      .timeout_ms = RT_UPDATE_TIMEOUT_MS};
 		struct prog_result res;
 		r = prog_run(&o, &res);
 		if (r == 0 && !(res.exited && res.status == 0)) {
@@ -142,11 +145,11 @@ reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 					req->container_id);
 	pthread_mutex_lock(&c->st_mu);
 	int running = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
-	char ctl[4400];
-	snprintf(ctl, sizeof(ctl), "%s/ctl", c->rec->bundle);
+	char ctl[CRISP_PATH_MAX];
+	int fits = path_fmt(ctl, sizeof(ctl), "%s/ctl", c->rec->bundle) == 0;
 	pthread_mutex_unlock(&c->st_mu);
 	ctr_unref(c);
-	if (!running)
+	if (!running || !fits)
 		return grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
 					"container %.64s is not running", req->container_id);
 	int fd = open(ctl, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);

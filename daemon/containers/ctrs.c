@@ -21,6 +21,7 @@
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 int64_t
@@ -94,8 +95,10 @@ ctr_save(struct ctrs *cs, const ctr_record *r)
 int
 ctr_delete_record(struct ctrs *cs, const char *id)
 {
-	char p[4400];
-	snprintf(p, sizeof(p), "%s/%s.pb", cs->rec_dir, id);
+	char p[CRISP_PATH_MAX];
+	int r = path_fmt(p, sizeof(p), "%s/%s.pb", cs->rec_dir, id);
+	if (r < 0)
+		return r;
 	return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
 }
 
@@ -219,8 +222,9 @@ oom_killed(const char *cgroups_path)
 	    {"/sys/fs/cgroup", "memory.events"},
 	};
 	for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-		char p[4400], buf[1024];
-		snprintf(p, sizeof(p), "%s%s/%s", files[i][0], cgroups_path, files[i][1]);
+		char p[CRISP_PATH_MAX], buf[1024];
+		if (path_fmt(p, sizeof(p), "%s%s/%s", files[i][0], cgroups_path, files[i][1]) < 0)
+			continue;
 		int fd = open(p, O_RDONLY | O_CLOEXEC);
 		if (fd < 0)
 			continue;
@@ -240,8 +244,10 @@ oom_killed(const char *cgroups_path)
 static int
 read_exit_file(struct ctrs *cs, const char *id, int *ret_code, int64_t *ret_when)
 {
-	char p[4400], buf[32];
-	snprintf(p, sizeof(p), "%s/%s", cs->exit_dir, id);
+	char p[CRISP_PATH_MAX], buf[32];
+	int r = path_fmt(p, sizeof(p), "%s/%s", cs->exit_dir, id);
+	if (r < 0)
+		return r;
 	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
 		return -errno;
@@ -307,7 +313,7 @@ monitor_main(void *arg)
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
 	while (!atomic_load(&cs->stopping)) {
 		struct pollfd p = {cs->inotify_fd, POLLIN, 0};
-		if (poll(&p, 1, 500) <= 0)
+		if (poll(&p, 1, CTR_MONITOR_POLL_MS) <= 0)
 			continue;
 		ssize_t n = read(cs->inotify_fd, buf, sizeof(buf));
 		for (ssize_t off = 0; n > 0 && off < n;) {

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
 static int
@@ -40,7 +41,7 @@ store_write_atomic(const char *dir, const char *name, const void *buf, size_t le
 	char tmp[300];
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", name) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	char path[4400];
+	char path[CRISP_PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, tmp) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	cleanup_close int fd = mkostemp(path, O_CLOEXEC);
@@ -64,7 +65,7 @@ store_write_atomic(const char *dir, const char *name, const void *buf, size_t le
 int
 store_read(const char *dir, const char *name, size_t max, uint8_t **ret_buf, size_t *ret_len)
 {
-	char path[4400];
+	char path[CRISP_PATH_MAX];
 	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -113,7 +114,7 @@ store_clean_temp(const char *dir)
 int
 store_mkdir_p(const char *path, mode_t mode)
 {
-	char buf[4096];
+	char buf[CRISP_PATH_MAX];
 	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
 		return -ENAMETOOLONG;
 	for (char *p = buf + 1;; p++) {
@@ -169,7 +170,7 @@ store_remove_tree(const char *path)
 	struct stat st;
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	char parent[4096];
+	char parent[CRISP_PATH_MAX];
 	if (snprintf(parent, sizeof(parent), "%s", path) >= (int)sizeof(parent))
 		return -ENAMETOOLONG;
 	char *slash = strrchr(parent, '/');

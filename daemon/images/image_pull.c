@@ -28,13 +28,14 @@
 #include "daemon/images/registry.h"
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 #include "parsers/image_ref.h"
 
 struct source {
 	char registry[300]; /* host[:port] to connect to */
 	int plain_http;
-	char ca_dir[4400]; /* <certs_dir>/<host> when it exists, else "" */
+	char ca_dir[CRISP_PATH_MAX]; /* <certs_dir>/<host> when it exists, else "" */
 };
 
 struct pull {
@@ -97,8 +98,8 @@ add_source(struct source *s, size_t *n, const char *host, const struct config *c
 	s[*n].plain_http = list_has_host(&cfg->insecure, host) || is_loopback(host);
 	/* Extra CAs for this registry, as /etc/containers/certs.d/<host>/ works for CRI-O. */
 	struct stat st;
-	snprintf(s[*n].ca_dir, sizeof(s[*n].ca_dir), "%s/%s", cfg->certs_dir, host);
-	if (stat(s[*n].ca_dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (path_fmt(s[*n].ca_dir, sizeof(s[*n].ca_dir), "%s/%s", cfg->certs_dir, host) < 0 ||
+	    stat(s[*n].ca_dir, &st) < 0 || !S_ISDIR(st.st_mode))
 		s[*n].ca_dir[0] = '\0';
 	(*n)++;
 }
@@ -302,8 +303,12 @@ tmp_file(struct images *im, char *path, size_t sz)
 static int
 ensure_blob(struct pull *p, const struct img_descriptor *d, char *err, size_t errsz)
 {
-	char final[4400], tmp[4400];
+	char final[CRISP_PATH_MAX], tmp[CRISP_PATH_MAX];
 	images_blob_path(p->im, d->digest, final, sizeof(final));
+	if (!final[0]) {
+		snprintf(err, errsz, "blob %s: path too long", d->digest);
+		return -ENAMETOOLONG;
+	}
 	char key[100];
 	snprintf(key, sizeof(key), "blob:%s", d->digest);
 	struct keylock *l = keylock_acquire(p->im->locks, key);
@@ -346,9 +351,11 @@ out:
 static int
 read_blob(struct pull *p, const char *digest, size_t max, uint8_t **ret, size_t *ret_len)
 {
-	char path[4400];
+	char path[CRISP_PATH_MAX];
 	images_blob_path(p->im, digest, path, sizeof(path));
 	char *slash = strrchr(path, '/');
+	if (!slash)
+		return -ENAMETOOLONG; /* images_blob_path gave "" */
 	*slash = '\0';
 	return store_read(path, slash + 1, max, ret, ret_len);
 }
@@ -389,7 +396,7 @@ static int
 unpack_one(struct pull *p, size_t i, char *err, size_t errsz)
 {
 	const struct img_descriptor *d = &p->manifest->layers[i];
-	char final[4400], tmp[4400], blob[4400], diff[4500];
+	char final[CRISP_PATH_MAX], tmp[CRISP_PATH_MAX], blob[CRISP_PATH_MAX], diff[CRISP_PATH_MAX];
 	images_layer_path(p->im, p->chain_ids[i], final, sizeof(final));
 	struct stat st;
 	if (stat(final, &st) == 0)
@@ -400,9 +407,12 @@ unpack_one(struct pull *p, size_t i, char *err, size_t errsz)
 	uint8_t rnd[6];
 	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
 		return -EIO;
-	snprintf(tmp, sizeof(tmp), "%s/tmp-%02x%02x%02x%02x%02x%02x", p->im->layer_dir, rnd[0],
-		 rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
-	snprintf(diff, sizeof(diff), "%s/diff", tmp);
+	if ((r = path_fmt(tmp, sizeof(tmp), "%s/tmp-%02x%02x%02x%02x%02x%02x", p->im->layer_dir,
+			  rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5])) < 0 ||
+	    (r = path_fmt(diff, sizeof(diff), "%s/diff", tmp)) < 0) {
+		snprintf(err, errsz, "prepare layer %s: %s", p->chain_ids[i], strerror(-r));
+		return r;
+	}
 	images_blob_path(p->im, d->digest, blob, sizeof(blob));
 	cleanup_close int fd = open(blob, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || mkdir(tmp, 0700) < 0 || mkdir(diff, 0755) < 0) {

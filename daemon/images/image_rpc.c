@@ -13,6 +13,7 @@
 #include "daemon/images/images.h"
 #include "daemon/core/log.h"
 #include "daemon/images/registry.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
 #define SVC (&runtime__v1__image_service__descriptor)
@@ -266,7 +267,7 @@ fsinfo_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	Runtime__V1__FilesystemIdentifier fsid;
 	runtime__v1__filesystem_identifier__init(&fsid);
 	const struct config *cfg = crisp_config_lock(cr);
-	char mp[4200];
+	char mp[CRISP_PATH_MAX];
 	snprintf(mp, sizeof(mp), "%s", cfg->root);
 	crisp_config_unlock(cr);
 	fsid.mountpoint = mp;

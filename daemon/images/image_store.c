@@ -18,6 +18,7 @@
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 #include "parsers/image_ref.h"
 
@@ -59,13 +60,13 @@ digest_ok(const char *d)
 void
 images_blob_path(const struct images *im, const char *digest, char *buf, size_t sz)
 {
-	snprintf(buf, sz, "%s/%s", im->blob_dir, digest + 7);
+	(void)path_fmt(buf, sz, "%s/%s", im->blob_dir, digest + 7); /* "" when too long */
 }
 
 void
 images_layer_path(const struct images *im, const char *chain_id, char *buf, size_t sz)
 {
-	snprintf(buf, sz, "%s/%s", im->layer_dir, chain_id + 7);
+	(void)path_fmt(buf, sz, "%s/%s", im->layer_dir, chain_id + 7); /* "" when too long */
 }
 
 /* ---- records ---------------------------------------------------------------------- */
@@ -141,8 +142,9 @@ clean_partial(struct images *im)
 	while (d && (de = readdir(d))) {
 		if (strncmp(de->d_name, "tmp-", 4) != 0)
 			continue;
-		char p[4400];
-		snprintf(p, sizeof(p), "%s/%s", im->layer_dir, de->d_name);
+		char p[CRISP_PATH_MAX];
+		if (path_fmt(p, sizeof(p), "%s/%s", im->layer_dir, de->d_name) < 0)
+			continue; /* a cut path names another directory */
 		log_info(0, "removing the half-unpacked layer %s", p);
 		(void)store_remove_tree(p);
 	}
@@ -367,7 +369,7 @@ collect_garbage(struct images *im, const image_record *gone)
 			used = has(im->v[j]->chain_ids, im->v[j]->n_chain_ids, gone->chain_ids[i]);
 		if (used)
 			continue;
-		char p[4400];
+		char p[CRISP_PATH_MAX];
 		images_layer_path(im, gone->chain_ids[i], p, sizeof(p));
 		int r = store_remove_tree(p);
 		if (r < 0)
@@ -379,7 +381,7 @@ collect_garbage(struct images *im, const image_record *gone)
 		for (size_t j = 0; j < im->n && !used; j++)
 			used = strcmp(im->v[j]->id, blobs[b]) == 0 ||
 			       strcmp(im->v[j]->manifest_digest, blobs[b]) == 0;
-		char p[4400];
+		char p[CRISP_PATH_MAX];
 		if (!used && digest_ok(blobs[b])) {
 			images_blob_path(im, blobs[b], p, sizeof(p));
 			(void)unlink(p);
@@ -426,9 +428,11 @@ images_remove(struct images *im, const char *spec, char *err, size_t errsz)
 		return 0;
 	}
 	image_record *gone = im->v[i];
-	char name[4400];
-	snprintf(name, sizeof(name), "%s/%s.pb", im->rec_dir, gone->id + 7);
-	if (unlink(name) < 0 && errno != ENOENT) {
+	char name[CRISP_PATH_MAX];
+	if (path_fmt(name, sizeof(name), "%s/%s.pb", im->rec_dir, gone->id + 7) < 0 ||
+	    (unlink(name) < 0 && errno != ENOENT)) {
+		if (!name[0])
+			errno = ENAMETOOLONG;
 		snprintf(err, errsz, "remove %s: %s", name, strerror(errno));
 		pthread_mutex_unlock(&im->mu);
 		return -errno;

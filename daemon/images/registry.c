@@ -21,6 +21,8 @@
 #include "helper_policies.h"
 #include "parsers/base/budget.h"
 #include "parsers/base/digest.h"
+#include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 #include "parsers/base/str.h"
 #include "sandbox/helper.h"
@@ -142,10 +144,11 @@ read_ca_dir(const char *dir, uint8_t **ret, size_t *ret_len, char *err, size_t e
 	int r = buf ? 0 : -ENOMEM;
 	for (int i = 0; i < n; i++) {
 		if (r == 0 && ca_name_ok(list[i]->d_name)) {
-			char p[4400];
-			snprintf(p, sizeof(p), "%s/%s", dir, list[i]->d_name);
+			char p[CRISP_PATH_MAX];
 			cleanup_close int fd =
-			    open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+			    path_fmt(p, sizeof(p), "%s/%s", dir, list[i]->d_name) < 0
+				? -ENAMETOOLONG
+				: open(p, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 			struct stat st;
 			if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 				if ((uint64_t)st.st_size + 1 > FETCH_MAX_CA_PEM - len) {
@@ -193,7 +196,7 @@ fill_request(FetchRequest *f, const struct registry_target *t, const struct regi
 	}
 	uint64_t hd = h->timeout_ms ? h->timeout_ms : POLICY_FETCH->deadline_ms;
 	/* The helper's own deadline ends a little before ours, so it can still say why. */
-	f->deadline_ms = hd > 2000 ? hd - 1000 : hd;
+	f->deadline_ms = hd > 2u * FETCH_DEADLINE_SLACK_MS ? hd - FETCH_DEADLINE_SLACK_MS : hd;
 	f->connect_timeout_ms =
 	    tu->connect_timeout_ms ? tu->connect_timeout_ms : FETCH_DEFAULT_CONNECT_TIMEOUT_MS;
 	f->low_speed_bytes =

@@ -15,6 +15,7 @@
 #include "cri/api.pb-c.h"
 #include "daemon/crisp.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
@@ -119,9 +120,9 @@ check_network(const struct config *cfg, struct cond *c)
 	for (size_t i = 0; i < ELEMENTSOF(plugins); i++) {
 		int found = 0;
 		for (size_t d = 0; d < cfg->cni_bin_dirs.n && !found; d++) {
-			char p[4200];
-			snprintf(p, sizeof(p), "%s/%s", cfg->cni_bin_dirs.v[d], plugins[i]);
-			found = executable_file(p);
+			char p[CRISP_PATH_MAX];
+			found = path_fmt(p, sizeof(p), "%s/%s", cfg->cni_bin_dirs.v[d], plugins[i]) == 0 &&
+				executable_file(p);
 		}
 		if (!found) {
 			snprintf(c->message, sizeof(c->message),

@@ -19,6 +19,7 @@
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 static int
@@ -44,9 +45,9 @@ cni_find_conf(const char *dir, char **ret_name)
 	for (int i = 0; i < n; i++) {
 		if (!found && conf_name_ok(list[i]->d_name)) {
 			struct stat st;
-			char p[4400];
-			snprintf(p, sizeof(p), "%s/%s", dir, list[i]->d_name);
-			if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			char p[CRISP_PATH_MAX];
+			if (path_fmt(p, sizeof(p), "%s/%s", dir, list[i]->d_name) == 0 &&
+			    stat(p, &st) == 0 && S_ISREG(st.st_mode))
 				found = strdup(list[i]->d_name);
 		}
 		free(list[i]);
@@ -84,9 +85,8 @@ static int
 find_plugin(const struct strv *bin_dirs, const char *type, char *path, size_t pathsz)
 {
 	for (size_t i = 0; i < bin_dirs->n; i++) {
-		snprintf(path, pathsz, "%s/%s", bin_dirs->v[i], type);
 		struct stat st;
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+		if (path_fmt(path, pathsz, "%s/%s", bin_dirs->v[i], type) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
 			return 0;
 	}
 	return -ENOENT;
@@ -145,7 +145,7 @@ static int
 make_env(const struct cni_attach *a, const char *cmd, const struct strv *bin_dirs, char **env,
 	 size_t n_env)
 {
-	char cni_path[4096] = "";
+	char cni_path[CRISP_PATH_MAX] = "";
 	size_t off = 0;
 	for (size_t i = 0; i < bin_dirs->n && off < sizeof(cni_path); i++)
 		off += (size_t)snprintf(cni_path + off, sizeof(cni_path) - off, "%s%s",
@@ -181,7 +181,7 @@ static int
 invoke(const struct cni_ctx *c, const struct cni_plugin *p, const char *cmd, const char *prev,
        struct cni_result **ret, char *err, size_t errsz)
 {
-	char path[4400];
+	char path[CRISP_PATH_MAX];
 	if (find_plugin(c->bin_dirs, p->type, path, sizeof(path)) < 0) {
 		snprintf(err, errsz, "CNI plugin %s not found in the plugin directories", p->type);
 		return -ENOENT;

@@ -19,6 +19,7 @@
 #include "daemon/pods/pods.h"
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 #define INFRA_UID        65534
@@ -133,9 +134,8 @@ runtime_cmd(const struct config *cfg, const struct pod *pod, char *const *args, 
 	/* The runtime's own words (a trusted binary, still escaped) say what went wrong. */
 	cleanup_free uint8_t *text = NULL;
 	size_t len = 0;
-	char dir[4200], esc[4 * LOG_MAX_UNTRUSTED + 4] = "";
-	snprintf(dir, sizeof(dir), "%s", log);
-	char *slash = strrchr(dir, '/');
+	char dir[CRISP_PATH_MAX], esc[4 * LOG_MAX_UNTRUSTED + 4] = "";
+	char *slash = path_fmt(dir, sizeof(dir), "%s", log) == 0 ? strrchr(dir, '/') : NULL;
 	if (slash && (*slash = '\0', store_read(dir, slash + 1, 1 << 20, &text, &len) == 0))
 		log_escape((const char *)text + (len > 512 ? len - 512 : 0), len > 512 ? 512 : len,
 			   esc, sizeof(esc));
@@ -147,12 +147,21 @@ runtime_cmd(const struct config *cfg, const struct pod *pod, char *const *args, 
 int
 infra_start(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err, size_t errsz)
 {
-	char dir[4200], rootfs[4300], pause_bin[4200], log[4300], pidfile[4300];
-	snprintf(dir, sizeof(dir), "%s/infra", pod->run_dir);
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", dir);
-	snprintf(pause_bin, sizeof(pause_bin), "%s/crisp-pause", cr->helper_dir);
-	snprintf(log, sizeof(log), "%s/runtime.log", dir);
-	snprintf(pidfile, sizeof(pidfile), "%s/pid", dir);
+	char dir[CRISP_PATH_MAX], rootfs[CRISP_PATH_MAX], pause_bin[CRISP_PATH_MAX];
+	char log[CRISP_PATH_MAX], pidfile[CRISP_PATH_MAX];
+	int r = path_fmt(dir, sizeof(dir), "%s/infra", pod->run_dir);
+	if (r == 0)
+		r = path_fmt(rootfs, sizeof(rootfs), "%s/rootfs", dir);
+	if (r == 0)
+		r = path_fmt(pause_bin, sizeof(pause_bin), "%s/crisp-pause", cr->helper_dir);
+	if (r == 0)
+		r = path_fmt(log, sizeof(log), "%s/runtime.log", dir);
+	if (r == 0)
+		r = path_fmt(pidfile, sizeof(pidfile), "%s/pid", dir);
+	if (r < 0) {
+		snprintf(err, errsz, "pod %s: infra paths: %s", pod->id, strerror(-r));
+		return r;
+	}
 	if (access(pause_bin, X_OK) < 0) {
 		snprintf(err, errsz, "%s is missing: cannot start the pod's infra process",
 			 pause_bin);
@@ -163,7 +172,7 @@ infra_start(struct crisp *cr, const struct config *cfg, struct pod *pod, char *e
 		return -errno;
 	}
 	cleanup_free char *json = infra_config(cfg, pod, pause_bin);
-	int r = json ? store_write_atomic(dir, "config.json", json, strlen(json), 0600) : -ENOMEM;
+	r = json ? store_write_atomic(dir, "config.json", json, strlen(json), 0600) : -ENOMEM;
 	if (r < 0) {
 		snprintf(err, errsz, "write the infra OCI config: %s", strerror(-r));
 		return r;
@@ -200,12 +209,17 @@ int
 infra_stop(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err, size_t errsz)
 {
 	(void)cr;
-	char dir[4200], log[4300];
-	snprintf(dir, sizeof(dir), "%s/infra", pod->run_dir);
-	snprintf(log, sizeof(log), "%s/runtime.log", dir);
+	char dir[CRISP_PATH_MAX], log[CRISP_PATH_MAX];
+	int r = path_fmt(dir, sizeof(dir), "%s/infra", pod->run_dir);
+	if (r == 0)
+		r = path_fmt(log, sizeof(log), "%s/runtime.log", dir);
+	if (r < 0) {
+		snprintf(err, errsz, "pod %s: infra paths: %s", pod->id, strerror(-r));
+		return r;
+	}
 	(void)store_mkdir_p(dir, 0700); /* for the log; teardown removes the run dir next */
 	char *args[] = {UNCONST("delete"), UNCONST("--force"), pod->id, NULL};
-	int r = runtime_cmd(cfg, pod, args, log, err, errsz);
+	r = runtime_cmd(cfg, pod, args, log, err, errsz);
 	/* runc delete --force of a container that is already gone succeeds: idempotent. */
 	if (r == 0)
 		pod->infra_pid = 0;

@@ -16,6 +16,7 @@
 
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 /* RFC 1123 hostname as Kubernetes allows it: labels of [a-z0-9-] (no leading or trailing
@@ -191,8 +192,12 @@ pod_files_write(const char *run_dir, const char *hostname, const char *ip,
 int
 pod_files_mount_shm(const char *run_dir, uint64_t size, char *err, size_t errsz)
 {
-	char path[4200], opts[64];
-	snprintf(path, sizeof(path), "%s/shm", run_dir);
+	char path[CRISP_PATH_MAX], opts[64];
+	int r = path_fmt(path, sizeof(path), "%s/shm", run_dir);
+	if (r < 0) {
+		snprintf(err, errsz, "%s/shm: %s", run_dir, strerror(-r));
+		return r;
+	}
 	snprintf(opts, sizeof(opts), "mode=1777,size=%" PRIu64, size);
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		snprintf(err, errsz, "create %s: %s", path, strerror(errno));
@@ -210,8 +215,10 @@ pod_files_mount_shm(const char *run_dir, uint64_t size, char *err, size_t errsz)
 int
 pod_files_umount_shm(const char *run_dir)
 {
-	char path[4200];
-	snprintf(path, sizeof(path), "%s/shm", run_dir);
+	char path[CRISP_PATH_MAX];
+	int r = path_fmt(path, sizeof(path), "%s/shm", run_dir);
+	if (r < 0)
+		return r;
 	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT)
 		return -errno;
 	return 0;

@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 
 static const char *const ns_names[3] = {"net", "ipc", "uts"};
@@ -40,7 +42,7 @@ struct child_report {
 
 struct prepared {
 	char sysctl_path[POD_NS_MAX_SYSCTLS][256];
-	char pin[3][4200];
+	char pin[3][CRISP_PATH_MAX];
 	char src[3][64];
 };
 
@@ -234,8 +236,11 @@ pod_ns_remove(const char *dir)
 {
 	int first = 0;
 	for (int i = 0; i < 3; i++) {
-		char pin[4200];
-		snprintf(pin, sizeof(pin), "%s/%s", dir, ns_names[i]);
+		char pin[CRISP_PATH_MAX];
+		if (path_fmt(pin, sizeof(pin), "%s/%s", dir, ns_names[i]) < 0) {
+			first = first ? first : -ENAMETOOLONG;
+			continue;
+		}
 		if (umount2(pin, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
 		    errno != ENOENT && !first)
 			first = -errno;

@@ -21,6 +21,7 @@
 #include "daemon/pods/pod_ns.h"
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
+#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 #include "state.pb-c.h"
 
@@ -165,8 +166,10 @@ pod_save(struct pods *p, struct pod *pod)
 int
 pod_delete_record(struct pods *p, const char *id)
 {
-	char path[4400];
-	snprintf(path, sizeof(path), "%s/%s.pb", p->rec_dir, id);
+	char path[CRISP_PATH_MAX];
+	int r = path_fmt(path, sizeof(path), "%s/%s.pb", p->rec_dir, id);
+	if (r < 0)
+		return r;
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
@@ -230,10 +233,9 @@ static int
 pinned(const char *path)
 {
 	struct stat st, dir;
-	char parent[4400];
-	if (!path || lstat(path, &st) < 0)
+	char parent[CRISP_PATH_MAX];
+	if (!path || lstat(path, &st) < 0 || path_fmt(parent, sizeof(parent), "%s", path) < 0)
 		return 0;
-	snprintf(parent, sizeof(parent), "%s", path);
 	char *slash = strrchr(parent, '/');
 	if (!slash)
 		return 0;
@@ -288,10 +290,10 @@ load_one(struct crisp *cr, struct pods *p, const char *name)
 		crisp__state__pod_record__free_unpacked(rec, NULL);
 	if (!pod) {
 		log_error(0, "pod record %s/%s is unreadable; moving it aside", p->rec_dir, name);
-		char from[4400], to[4400];
-		snprintf(from, sizeof(from), "%s/%s", p->rec_dir, name);
-		snprintf(to, sizeof(to), "%s/%s.bad", p->rec_dir, name);
-		(void)rename(from, to);
+		char from[CRISP_PATH_MAX], to[CRISP_PATH_MAX];
+		if (path_fmt(from, sizeof(from), "%s/%s", p->rec_dir, name) == 0 &&
+		    path_fmt(to, sizeof(to), "%s/%s.bad", p->rec_dir, name) == 0)
+			(void)rename(from, to);
 		return;
 	}
 	/* Both directories follow from the id; older records may lack them. */
@@ -322,8 +324,9 @@ remove_orphans(struct pods *p, const char *root, int is_ns)
 			pod_unref(pod);
 			continue;
 		}
-		char path[4400];
-		snprintf(path, sizeof(path), "%s/%s", root, de->d_name);
+		char path[CRISP_PATH_MAX];
+		if (path_fmt(path, sizeof(path), "%s/%s", root, de->d_name) < 0)
+			continue; /* a cut path names another directory */
 		log_warn(0, "removing leftover %s", path);
 		if (is_ns)
 			(void)pod_ns_remove(path);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "helper.pb-c.h"
+#include "parsers/base/limits.h"
 
 enum rt_status {
 	RT_STATUS_CREATING,
@@ -22,8 +23,8 @@ enum rt_status {
 struct rt_state {
 	enum rt_status status;
 	int pid;       /* 0 when stopped; else 1..4194304 */
-	char id[129];  /* the container id as the runtime reports it */
-	char bundle[4096];
+	char id[RT_ID_MAX + 1]; /* the container id as the runtime reports it */
+	char bundle[RT_PATH_MAX + 1];
 	int64_t created; /* unix ns, 0 when absent */
 };
 
@@ -32,7 +33,7 @@ struct conmon_msg {
 	int pid; /* {"pid": N} */
 	int has_data;
 	int data;	   /* {"data": N}: -1 = failure, else an exit code or pid as conmon uses it */
-	char message[1024]; /* printable ASCII, "" when absent */
+	char message[CONMON_MSG_MAX + 1]; /* printable ASCII, "" when absent */
 };
 
 /* Check r and fill *ret (written only on success): status in range, pid 0 when stopped and

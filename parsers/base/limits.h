@@ -80,6 +80,8 @@
 /* ExecSync: the longest timeout honoured (s); 0 or more means this (one day, as
  * GRPC_MAX_TIMEOUT_MS). */
 #define EXECSYNC_MAX_TIMEOUT_S 86400u
+/* StopContainer: the longest grace period honoured before SIGKILL (s). */
+#define STOP_MAX_TIMEOUT_S 86400
 
 /* Config file: largest file, and longest value. */
 #define CONFIG_MAX_FILE_SIZE (1u * 1024u * 1024u)
@@ -336,6 +338,10 @@
 #define RT_CMD_TIMEOUT_MS    60000u
 #define RT_UPDATE_TIMEOUT_MS 30000u
 #define RT_MAX_STDERR        16384u
+/* `runc update` prints nothing on success; what it does print is kept up to this. */
+#define RT_UPDATE_MAX_STDOUT 65536u
+/* The exit-file monitor wakes at least this often to notice that crispd is stopping. */
+#define CTR_MONITOR_POLL_MS 500
 /* conmon: time until it reports the container's pid on the sync pipe (runc create of a
  * container with many mounts and a slow storage driver can take tens of seconds). */
 #define CONMON_CREATE_TIMEOUT_MS 120000u
