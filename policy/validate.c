@@ -412,75 +412,49 @@ validate_env(const char *name, size_t name_len, const char *value, size_t value_
 /* ---- names and IDs ----------------------------------------------------------------------------
  */
 
-/* RFC 1123 label rule broken by s[0..len), or NULL. */
-static const char *
-dns_label_rule(const char *s, size_t len, size_t *ret_off)
-{
-	*ret_off = 0;
-	if (len == 0 || len > POLICY_DNS_LABEL_MAX)
-		return "must be 1..63 bytes";
-	for (size_t i = 0; i < len; i++) {
-		*ret_off = i;
-		if (!is_lower_alnum(s[i]) && s[i] != '-')
-			return "only [a-z0-9-] allowed";
-	}
-	if (s[0] == '-' || s[len - 1] == '-')
-		return "must start and end with [a-z0-9]";
-	return NULL;
-}
-
+/* A CRI metadata name: data, never a path, argument or unescaped log text, so the rule is a
+ * length cap and no control bytes (a newline or NUL must not split a record or a log line). */
 static int
-dns_label(const char *field, const char *s, size_t len, struct policy_error *reterr)
+meta_name(const char *field, const char *s, size_t len, bool may_be_empty,
+	  struct policy_error *reterr)
 {
-	size_t off;
-	const char *rule = dns_label_rule(s, len, &off);
-	return rule ? policy_error_set(reterr, field, s, len, off, rule) : 0;
+	if (len == 0 && !may_be_empty)
+		return policy_error_set(reterr, field, s, len, 0, "must not be empty");
+	if (len > POLICY_META_NAME_MAX)
+		return policy_error_set(reterr, field, s, len, POLICY_META_NAME_MAX,
+					"must be at most 1024 bytes");
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f)
+			return policy_error_set(reterr, field, s, len, i,
+						"control bytes (0x00-0x1f, 0x7f) are not allowed");
+	}
+	return 0;
 }
 
 int
 validate_container_name(const char *s, size_t len, struct policy_error *reterr)
 {
-	return dns_label("container name", s, len, reterr);
+	return meta_name("container name", s, len, false, reterr);
 }
 
 int
 validate_pod_namespace(const char *s, size_t len, struct policy_error *reterr)
 {
-	return dns_label("pod namespace", s, len, reterr);
+	return meta_name("pod namespace", s, len, false, reterr);
 }
 
 int
 validate_pod_name(const char *s, size_t len, struct policy_error *reterr)
 {
-	if (len == 0 || len > POLICY_DNS_SUBDOMAIN_MAX)
-		return policy_error_set(reterr, "pod name", s, len, 0, "must be 1..253 bytes");
-	size_t start = 0;
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && s[i] != '.')
-			continue;
-		size_t off;
-		const char *rule = dns_label_rule(s + start, i - start, &off);
-		if (rule)
-			return policy_error_set(reterr, "pod name", s, len, start + off, rule);
-		start = i + 1;
-	}
-	return 0;
+	return meta_name("pod name", s, len, false, reterr);
 }
 
+/* CRI-O and containerd accept an empty uid; kubelet always sends one. */
 int
 validate_pod_uid(const char *s, size_t len, struct policy_error *reterr)
 {
-	if (len == 0 || len > POLICY_POD_UID_MAX)
-		return policy_error_set(reterr, "pod uid", s, len, 0, "must be 1..128 bytes");
-	for (size_t i = 0; i < len; i++)
-		if (!is_alnum(s[i]) && s[i] != '-' && s[i] != '_')
-			return policy_error_set(reterr, "pod uid", s, len, i,
-						"only [A-Za-z0-9_-] allowed");
-	/* Never an option to a program that gets it as an argument. */
-	if (!is_alnum(s[0]))
-		return policy_error_set(reterr, "pod uid", s, len, 0,
-					"must start with [A-Za-z0-9]");
-	return 0;
+	return meta_name("pod uid", s, len, true, reterr);
 }
 
 int

@@ -91,10 +91,11 @@ int validate_env(const char *name, size_t name_len, const char *value, size_t va
 
 /* ---- names and IDs -------------------------------------------------------------------------- */
 
-/* Container name and pod namespace: an RFC 1123 label ([a-z0-9]([-a-z0-9]*[a-z0-9])?, at most
- * 63 bytes), as the Kubernetes API and kubelet use. Pod name: an RFC 1123 subdomain (labels
- * joined by '.', at most 253 bytes). Pod UID: 1..128 bytes of [A-Za-z0-9_-] starting with
- * [A-Za-z0-9]. These become path components and log names, so nothing else gets through. */
+/* CRI metadata: container name, pod namespace, pod name (1..POLICY_META_NAME_MAX bytes) and
+ * pod UID (0..POLICY_META_NAME_MAX bytes). CRI puts no alphabet on them and kubelet, crictl
+ * and critest use upper case, dots, underscores and long names, so only control bytes
+ * (0x00-0x1f, 0x7f) are refused. They are data: crisp never makes a path, an argument or an
+ * unescaped log line of them (IDs are what crisp names things by). */
 int validate_container_name(const char *s, size_t len, struct policy_error *reterr);
 int validate_pod_namespace(const char *s, size_t len, struct policy_error *reterr);
 int validate_pod_name(const char *s, size_t len, struct policy_error *reterr);

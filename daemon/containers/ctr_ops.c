@@ -331,7 +331,7 @@ run_conmon(struct create_ctx *x, int *ret_pid, char *err, size_t errsz)
 	}
 	struct conmon_opts o = {.conmon = x->cfg->conmon,
 				.id = x->id,
-				.name = x->in->cfg->metadata->name,
+				.name = x->id, /* conmon's -n: the ID, never a CRI name */
 				.bundle = x->bundle,
 				.pid_file = pidf,
 				.conmon_pid_file = cpidf,

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +142,16 @@ splice_conf(const struct cni_plugin *p, const char *prev, const struct cni_attac
 	return out;
 }
 
+
+/* CNI_ARGS is "K=V;K=V" with no escaping (libcni's format): a CRI name holding ';' or '='
+ * (CRI allows both) would add or change keys, so such a value is left out; plugins use these
+ * keys only for information. Empty values are left out too. */
+static bool
+cni_arg_ok(const char *v)
+{
+	return v && v[0] && !strpbrk(v, ";=");
+}
+
 static int
 make_env(const struct cni_attach *a, const char *cmd, const struct strv *bin_dirs, char **env,
 	 size_t n_env)
@@ -157,12 +168,15 @@ make_env(const struct cni_attach *a, const char *cmd, const struct strv *bin_dir
 	r |= asprintf(&env[1], "CNI_CONTAINERID=%s", a->container_id) < 0;
 	r |= asprintf(&env[2], "CNI_NETNS=%s", a->netns) < 0;
 	r |= asprintf(&env[3], "CNI_IFNAME=%s", a->ifname) < 0;
-	/* kubelet-style pod identity for plugins that want it; the values were validated
-	 * to hold no ';' or '='. */
+	/* kubelet-style pod identity for plugins that want it. */
 	r |= asprintf(&env[4],
-		      "CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=%s;K8S_POD_NAME=%s;"
-		      "K8S_POD_INFRA_CONTAINER_ID=%s;K8S_POD_UID=%s",
-		      a->pod_namespace, a->pod_name, a->container_id, a->pod_uid) < 0;
+		      "CNI_ARGS=IgnoreUnknown=1%s%s%s%s;K8S_POD_INFRA_CONTAINER_ID=%s%s%s",
+		      cni_arg_ok(a->pod_namespace) ? ";K8S_POD_NAMESPACE=" : "",
+		      cni_arg_ok(a->pod_namespace) ? a->pod_namespace : "",
+		      cni_arg_ok(a->pod_name) ? ";K8S_POD_NAME=" : "",
+		      cni_arg_ok(a->pod_name) ? a->pod_name : "", a->container_id,
+		      cni_arg_ok(a->pod_uid) ? ";K8S_POD_UID=" : "",
+		      cni_arg_ok(a->pod_uid) ? a->pod_uid : "") < 0;
 	r |= asprintf(&env[5], "CNI_PATH=%s", cni_path) < 0;
 	env[6] = strdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 	env[7] = NULL;

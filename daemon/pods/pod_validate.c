@@ -14,7 +14,7 @@
 #include "parsers/base/limits.h"
 #include "policy/validate.h"
 
-/* Metadata names end up in CNI_ARGS ("K=V;K=V"), paths and log lines: strict alphabets. */
+/* Metadata names are data (policy/validate.h): a length cap and no control bytes. */
 static int
 check_metadata(const Runtime__V1__PodSandboxConfig *c, char *err, size_t errsz)
 {

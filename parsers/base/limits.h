@@ -209,10 +209,10 @@
 /* One environment entry "NAME=value" plus its NUL must fit the kernel's MAX_ARG_STRLEN
  * (32 pages), or execve fails with E2BIG inside the container. */
 #define POLICY_ENV_ENTRY_MAX 131072u /* 128 KiB */
-/* Names: RFC 1123 label and subdomain; pod UIDs; cgroup parents. */
-#define POLICY_DNS_LABEL_MAX     63u
-#define POLICY_DNS_SUBDOMAIN_MAX 253u
-#define POLICY_POD_UID_MAX       128u
+/* CRI metadata names (pod name, namespace, uid; container name): CRI sets no limit; 1 KiB is
+ * four times Kubernetes' longest object name (253) and keeps records and lists small. */
+#define POLICY_META_NAME_MAX 1024u
+/* cgroup parents. */
 #define POLICY_CGROUP_PARENT_MAX 4096u
 /* Container and pod IDs: 64 lowercase hex digits. */
 #define POLICY_ID_LEN 64u

@@ -433,3 +433,37 @@ def test_update_resources_live_and_reopen_log(env, registry):
         assert time.time() < deadline
         time.sleep(0.1)
     env.stop(cid, timeout=0)
+
+
+def test_cri_container_names(env, registry):
+    """CRI allows any container name (issue 10): kept byte for byte; control bytes refused."""
+    names = ["Container-for-create-test_1.2", "a;b=c -n x", "\u00e9" * 300]
+    ids = {env.create(registry.bb, ["true"], name=n): n for n in names[:2]}
+    # a log_path is built from the name in this test's helper: give the long one its own
+    pb = env.pb
+    cfg = pb.ContainerConfig(metadata=pb.ContainerMetadata(name=names[2]),
+                             image=pb.ImageSpec(image=registry.bb), command=["true"],
+                             log_path="long/0.log")
+    cid = env.s.CreateContainer(pb.CreateContainerRequest(
+        pod_sandbox_id=env.pod_id, config=cfg, sandbox_config=env.pod_cfg),
+        timeout=60).container_id
+    env.created.add(cid)
+    ids[cid] = names[2]
+    listed = {c.id: c.metadata.name
+              for c in env.s.ListContainers(pb.ListContainersRequest(), timeout=10).containers}
+    assert {k: listed[k] for k in ids} == ids
+    for cid, name in ids.items():
+        assert env.status(cid).status.metadata.name == name
+    for bad, rule in [("c\nd", "control bytes"), ("", "must not be empty"),
+                      ("c" * 1025, "at most 1024 bytes")]:
+        cfg = pb.ContainerConfig(metadata=pb.ContainerMetadata(name=bad),
+                                 image=pb.ImageSpec(image=registry.bb), command=["true"],
+                                 log_path="bad/0.log")
+        with pytest.raises(grpc.RpcError) as e:
+            env.s.CreateContainer(pb.CreateContainerRequest(
+                pod_sandbox_id=env.pod_id, config=cfg, sandbox_config=env.pod_cfg), timeout=60)
+        assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "container name" in e.value.details() and rule in e.value.details()
+    for cid in ids:
+        env.remove(cid)
+    assert env.leftovers()["mounts"] == []

@@ -503,3 +503,55 @@ def test_crash_during_run_is_undone_at_start(env):
     assert "RunPodSandbox was interrupted" in env.d.log()
     assert len(env.list()) == 0
     assert env.snapshot() == before
+
+
+# CRI puts no alphabet on metadata names (issue 10): upper case, dots, underscores, CNI_ARGS
+# separators, UTF-8 and long names are accepted and listed back byte for byte, also after a
+# restart (records); a control byte is refused with a message naming the field.
+CRI_NAMES = [
+    ("PodSandbox-for-create-test-8f1c2d3e", "Default_NS.v1", "UID-1"),
+    ("a;b=c d", "ns;K8S_POD_NAME=x", "u=;"),
+    ("n\u00e9ant-\u6d4b\u8bd5", "x" * 1024, ""),
+    ("N" * 1024, "-rf", "../../etc"),
+]
+
+
+def test_cri_names_accepted_and_listed_back(env):
+    pb = env.pb
+    before = env.snapshot()
+    ids = {}
+    for i, (name, ns, uid) in enumerate(CRI_NAMES):
+        cfg = env.pod_config("x")
+        cfg.metadata.name, cfg.metadata.namespace, cfg.metadata.uid = name, ns, uid
+        cfg.hostname = "h%d" % i
+        cfg.log_directory = os.path.join(env.tmp, "logs", "n%d" % i)
+        ids[env.run(cfg)] = (name, ns, uid)
+    for rnd in range(2):
+        listed = {p.id: (p.metadata.name, p.metadata.namespace, p.metadata.uid)
+                  for p in env.list()}
+        assert listed == ids
+        for pid, want in ids.items():
+            st = env.status(pid).status
+            assert (st.metadata.name, st.metadata.namespace, st.metadata.uid) == want
+            assert st.state == pb.SANDBOX_READY and st.network.ip.startswith(SUBNET_BASE)
+        if rnd == 0:
+            env.restart()
+    for pid in ids:
+        env.remove(pid)
+    assert env.snapshot() == before
+
+
+@pytest.mark.parametrize("field,value", [
+    ("name", "web\nINFO fake log line"), ("name", "a\tb"), ("namespace", "ns\x1b[31m"),
+    ("uid", "u\x7f"), ("name", ""), ("namespace", ""), ("name", "n" * 1025),
+])
+def test_cri_name_refused(env, field, value):
+    before = env.snapshot()
+    cfg = env.pod_config("x")
+    setattr(cfg.metadata, field, value)
+    with pytest.raises(grpc.RpcError) as e:
+        env.run(cfg)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fld = {"name": "pod name", "namespace": "pod namespace", "uid": "pod uid"}[field]
+    assert "config.metadata: " + fld in e.value.details(), e.value.details()
+    assert env.snapshot() == before
