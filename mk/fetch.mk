@@ -19,7 +19,8 @@ $(FETCH_HELPER): $(FETCH_HELPER_OBJ) $(FETCH_PARSER_OBJ) $(LIBSANDBOX) $(LIBPROT
 # ---- the registry test driver (tests/integration/test_registry_fetch.py) --------------------
 # Linked from the fetcher's own daemon objects, not all of libcrispd.a.
 FETCH_DRIVER := $(B)/tests/fetch_driver
-FETCH_DAEMON_OBJ := $(patsubst %,$(B)/obj/daemon/%.o,images/registry replies/fetch_reply core/log)
+FETCH_DAEMON_OBJ := $(patsubst %,$(B)/obj/daemon/%.o,images/registry helpers/helper_call \
+	replies/fetch_reply core/log)
 $(FETCH_DRIVER): tests/integration/fetch_driver.c $(FETCH_DAEMON_OBJ) $(LIBSANDBOX) $(LIBPROTO)
 	@mkdir -p $(@D)
 	@echo "  CCLD    $@"

@@ -41,6 +41,8 @@ all: $(SELFTEST_HELPER)
 $(B)/tests/test_sandbox_helper: | $(SELFTEST_HELPER)
 # Frame I/O tests script read(2)/write(2) results through link-time wrappers.
 $(B)/tests/test_sandbox_frame: TEST_LIBS += -Wl,--wrap=read -Wl,--wrap=write
+# The daemon's helper round trip: helper_run() scripted, free() watched (credential wiping).
+$(B)/tests/test_helper_call: TEST_LIBS += -Wl,--wrap=helper_run -Wl,--wrap=free
 
 # ---- make policy-dump: every helper filter in libseccomp's PFC form, both variants ----------
 POLICY_DUMP := $(B)/tools/policy-dump

@@ -21,7 +21,6 @@
 
 #include "helper.pb-c.h"
 #include "helper_policies.h"
-#include "parsers/base/budget.h"
 #include "parsers/base/digest.h"
 #include "parsers/base/macro.h"
 #include "parsers/base/str.h"
@@ -30,8 +29,8 @@
 #include "parsers/token.h"
 #include "parsers/www_auth.h"
 #include "sandbox/helper_enter.h"
+#include "sandbox/helper_msg.h"
 
-typedef Crisp__Helper__HelperReply HelperReply;
 typedef Crisp__Helper__FetchReply FetchReply;
 
 #define F(x) CRISP__HELPER__FETCH_REPLY__FAILURE__##x
@@ -57,19 +56,6 @@ struct job {
 	char message[FETCH_MAX_MESSAGE];
 	char registry_code[REGISTRY_ERROR_CODE_MAX];
 };
-
-static _Noreturn void
-send_reply(HelperReply *rep)
-{
-	size_t len = crisp__helper__helper_reply__get_packed_size(rep);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf)
-		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
-	(void)crisp__helper__helper_reply__pack(rep, buf);
-	if (sandbox_helper_send(buf, len, POLICY_FETCH->reply_max) < 0)
-		sandbox_helper_fail(HELPER_EXIT_SEND, "cannot write the reply");
-	_exit(HELPER_EXIT_OK);
-}
 
 __attribute__((format(printf, 3, 4))) static int
 failf(struct job *j, FetchFailure f, const char *fmt, ...)
@@ -737,25 +723,16 @@ setup_job(struct job *j, const FetchRequest *rq, uint8_t *cas, size_t cas_len)
 	return r < 0 ? r : setup_credentials(j);
 }
 
+/* The one request: the envelope through helper_msg.c (which wipes the frame: it held the
+ * credentials), then the body this helper serves. */
 static const FetchRequest *
-read_request(uint64_t *ret_id)
+read_request(struct helper_msg *msg)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	if (sandbox_helper_recv(POLICY_FETCH->request_max, &buf, &len) < 0)
-		sandbox_helper_fail(HELPER_EXIT_RECV, "no valid request frame");
 	/* A small multiple of the frame cap bounds what decoding may allocate. */
-	static struct budget b;
-	b.left = 4 * POLICY_FETCH->request_max;
-	static ProtobufCAllocator a = {budget_alloc, budget_free, &b};
-	Crisp__Helper__HelperRequest *req = crisp__helper__helper_request__unpack(&a, len, buf);
-	if (!req || req->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    req->request_id == 0 || req->body_case != CRISP__HELPER__HELPER_REQUEST__BODY_FETCH ||
-	    !req->fetch)
+	Crisp__Helper__HelperRequest *req =
+	    helper_msg_recv(msg, POLICY_FETCH, (size_t)4 * POLICY_FETCH->request_max);
+	if (req->body_case != CRISP__HELPER__HELPER_REQUEST__BODY_FETCH || !req->fetch)
 		sandbox_helper_fail(HELPER_EXIT_DECODE, "bad request envelope or body");
-	explicit_bzero(buf, len); /* it held the credentials */
-	free(buf);
-	*ret_id = req->request_id;
 	return req->fetch;
 }
 
@@ -781,16 +758,12 @@ main(void)
 		sandbox_helper_fail(HELPER_EXIT_NOMEM, "curl_easy_init failed");
 	sandbox_helper_enter(POLICY_FETCH);
 
-	uint64_t id;
-	const FetchRequest *rq = read_request(&id);
-	HelperReply rep;
+	static struct helper_msg msg;
+	const FetchRequest *rq = read_request(&msg);
 	FetchReply out;
-	crisp__helper__helper_reply__init(&rep);
 	crisp__helper__fetch_reply__init(&out);
-	rep.proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	rep.request_id = id;
-	rep.body_case = CRISP__HELPER__HELPER_REPLY__BODY_FETCH;
-	rep.fetch = &out;
+	msg.rep.body_case = CRISP__HELPER__HELPER_REPLY__BODY_FETCH;
+	msg.rep.fetch = &out;
 	int r = setup_job(&j, rq, cas, cas_len);
 	if (r == 0 && rq->kind == CRISP__HELPER__FETCH_REQUEST__KIND__BLOB)
 		r = job_blob(&j, &out);
@@ -806,5 +779,5 @@ main(void)
 	    (uint32_t)(j.t.resp.status > 0 && j.t.resp.status < 1000 ? j.t.resp.status : 0);
 	out.message = j.message;
 	out.registry_code = j.registry_code;
-	send_reply(&rep);
+	helper_msg_send(&msg);
 }

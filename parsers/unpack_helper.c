@@ -17,41 +17,13 @@
 
 #include "helper.pb-c.h"
 #include "helper_policies.h"
-#include "parsers/base/budget.h"
 #include "parsers/base/macro.h"
 #include "parsers/layer_stream.h"
 #include "parsers/unpack_fs_helper.h"
 #include "sandbox/helper_enter.h"
+#include "sandbox/helper_msg.h"
 
-typedef Crisp__Helper__HelperReply HelperReply;
 typedef Crisp__Helper__UnpackRequest UnpackRequest;
-
-static _Noreturn void
-send_reply(HelperReply *rep)
-{
-	size_t len = crisp__helper__helper_reply__get_packed_size(rep);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (!buf)
-		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
-	(void)crisp__helper__helper_reply__pack(rep, buf);
-	if (sandbox_helper_send(buf, len, POLICY_UNPACK->reply_max) < 0)
-		sandbox_helper_fail(HELPER_EXIT_SEND, "cannot write the reply");
-	_exit(HELPER_EXIT_OK);
-}
-
-static _Noreturn void
-send_error(HelperReply *rep, const struct parse_error *e)
-{
-	Crisp__Helper__Error err;
-	crisp__helper__error__init(&err);
-	err.code = (uint32_t)e->code;
-	err.offset = e->offset;
-	err.path = UNCONST(e->path);
-	err.message = UNCONST(e->message);
-	rep->body_case = CRISP__HELPER__HELPER_REPLY__BODY_ERROR;
-	rep->error = &err;
-	send_reply(rep);
-}
 
 /* Drop CAP_SYS_CHROOT from the effective and permitted sets (capset can only lower), and
  * check it is gone: with it, a chrooted process can chroot again and walk out. */
@@ -97,7 +69,7 @@ read_blob(void *ud, uint8_t *buf, size_t len)
 }
 
 static _Noreturn void
-unpack(HelperReply *rep, const UnpackRequest *req)
+unpack(struct helper_msg *msg, const UnpackRequest *req)
 {
 	struct parse_error e;
 	struct layer_stream_opts o = {.compression =
@@ -115,16 +87,16 @@ unpack(HelperReply *rep, const UnpackRequest *req)
 	if (!fs)
 		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
 	if (layer_stream_new(&o, read_blob, NULL, &s, &e) < 0)
-		send_error(rep, &e);
+		helper_msg_error(msg, &e);
 	struct tar_entry *t = malloc(sizeof(*t));
 	if (!t)
 		sandbox_helper_fail(HELPER_EXIT_NOMEM, "out of memory");
 	int r;
 	while ((r = layer_stream_next(s, t, &e)) > 0)
 		if (unpack_fs_apply(fs, s, t, &e) < 0)
-			send_error(rep, &e);
+			helper_msg_error(msg, &e);
 	if (r < 0 || unpack_fs_finish(fs, &e) < 0)
-		send_error(rep, &e);
+		helper_msg_error(msg, &e);
 	char diff_id[LAYER_DIFF_ID_LEN];
 	Crisp__Helper__UnpackReply out;
 	crisp__helper__unpack_reply__init(&out);
@@ -139,9 +111,9 @@ unpack(HelperReply *rep, const UnpackRequest *req)
 		od[i] = (ProtobufCBinaryData){strlen(dirs[i]), (uint8_t *)UNCONST(dirs[i])};
 	out.n_opaque_dirs = n;
 	out.opaque_dirs = od;
-	rep->body_case = CRISP__HELPER__HELPER_REPLY__BODY_UNPACK;
-	rep->unpack = &out;
-	send_reply(rep);
+	msg->rep.body_case = CRISP__HELPER__HELPER_REPLY__BODY_UNPACK;
+	msg->rep.unpack = &out;
+	helper_msg_send(msg);
 }
 
 /* Before confinement: what later needs files. libarchive converts pax UTF-8 names to the
@@ -163,24 +135,13 @@ main(void)
 {
 	prepare();
 	sandbox_helper_enter(POLICY_UNPACK);
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	if (sandbox_helper_recv(POLICY_UNPACK->request_max, &buf, &len) < 0)
-		sandbox_helper_fail(HELPER_EXIT_RECV, "no valid request frame");
-	struct budget b = {.left = 4 * POLICY_UNPACK->request_max};
-	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
-	Crisp__Helper__HelperRequest *req = crisp__helper__helper_request__unpack(&a, len, buf);
-	if (!req || req->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    req->request_id == 0)
-		sandbox_helper_fail(HELPER_EXIT_DECODE, "bad request envelope");
+	struct helper_msg msg;
+	Crisp__Helper__HelperRequest *req =
+	    helper_msg_recv(&msg, POLICY_UNPACK, (size_t)4 * POLICY_UNPACK->request_max);
 	if (req->body_case != CRISP__HELPER__HELPER_REQUEST__BODY_UNPACK || !req->unpack ||
 	    !req->unpack->root_dir || req->unpack->root_dir[0] != '/' ||
 	    (unsigned)req->unpack->compression >= LAYER_STREAM_COMPRESSION_COUNT ||
 	    req->unpack->max_uncompressed == 0 || req->unpack->max_entries == 0)
 		sandbox_helper_fail(HELPER_EXIT_DECODE, "unexpected request body");
-	HelperReply rep;
-	crisp__helper__helper_reply__init(&rep);
-	rep.proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	rep.request_id = req->request_id;
-	unpack(&rep, req->unpack);
+	unpack(&msg, req->unpack);
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "parsers/base/macro.h"
@@ -22,6 +23,10 @@ helper_msg_recv(struct helper_msg *m, const struct sandbox_policy *policy, size_
 		sandbox_helper_fail(HELPER_EXIT_RECV, "no valid request frame");
 	Crisp__Helper__HelperRequest *req =
 	    crisp__helper__helper_request__unpack(&m->alloc, len, buf);
+	/* The decoded request holds copies of every field: the frame goes now, wiped first (a
+	 * fetch request carries credentials). */
+	explicit_bzero(buf, len);
+	free(buf);
 	/* Check the envelope before any body: the version, and a non-zero id to echo. */
 	if (!req || req->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
 	    req->request_id == 0)

@@ -20,8 +20,9 @@ struct helper_msg {
 	Crisp__Helper__HelperReply rep; /* version and request id filled in by _recv */
 };
 
-/* Receive and decode the request (decoding may allocate at most budget bytes). The body is
- * still the caller's to check against what this helper serves. Never returns NULL. */
+/* Receive and decode the request (decoding may allocate at most budget bytes); the raw frame
+ * is wiped and freed once decoded. The body is still the caller's to check against what this
+ * helper serves. Never returns NULL. */
 Crisp__Helper__HelperRequest *helper_msg_recv(struct helper_msg *m,
 					      const struct sandbox_policy *policy, size_t budget);
 

@@ -43,7 +43,8 @@ for f in parsers/*.c parsers/*.h; do
 done
 check sandbox '^(sandbox/|parsers/base/|helper\.pb-c\.h$|helper_policies\.h$|policy/helpers/)'
 check policy '^(policy/|parsers/base/)'
-# The daemon: base, proto, sandbox, policy, and the one parser it may link (image references).
+# The daemon: base, proto, sandbox (daemon/helpers/ only, checked below), policy, and the one
+# parser it may link (image references).
 check daemon '^(daemon/|parsers/base/|parsers/image_ref\.h$|sandbox/|policy/|crisp_version\.h$|helper_policies\.h$|cri/api\.pb-c\.h$|helper\.pb-c\.h$|state\.pb-c\.h$)'
 # Inside the daemon, the areas (images/, pods/, containers/, node/ and the wiring in daemon/*.c)
 # may use each other; the layers under them may not reach up:
@@ -66,6 +67,12 @@ fi
 # replies/ stays pure: no system calls, logging, locks, clock or randomness.
 if grep -nE '\b(open|openat|openat2|read|write|close|pread|pwrite|fopen|socket|ioctl|log_[a-z]+|pthread_[a-z]+|clock_gettime|time|getrandom|rand|syslog|printf|fprintf)[[:space:]]*\(' daemon/replies/*.c; then
 	echo "check-deps: daemon/replies/ must stay pure (no I/O, logging, locks, clock)"
+	echo x >> "$tmp"
+fi
+# Only daemon/helpers/ (helper_call.c, the one daemon-side round trip) runs helpers: every other
+# daemon folder reaches sandbox/ through it, so no second copy of the round trip can grow.
+if grep -rnE --include='*.[ch]' '#[[:space:]]*include[[:space:]]*"sandbox/' daemon | grep -v '^daemon/helpers/'; then
+	echo "check-deps: only daemon/helpers/ may include sandbox/ (use daemon/helpers/helper_call.h)"
 	echo x >> "$tmp"
 fi
 # sandbox/ is generic process mechanics: it knows no daemon code.

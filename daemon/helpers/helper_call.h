@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One request/reply round trip with a crisp-helper-*: pack the envelope, run the helper
- * (sandbox/helper.h), unpack its reply under a byte budget and check the envelope (version,
+ * (sandbox/helper.h) with an optional bulk fd and a deadline, wipe the packed request if it
+ * carries secrets, unpack the reply under a byte budget and check the envelope (version,
  * request id, the expected body or an Error, which becomes an -errno and a message). The body
  * is still untrusted: callers run their pure validators on it.
  * runs in: daemon/privileged. */
 #ifndef CRISP_DAEMON_HELPER_CALL_H
 #define CRISP_DAEMON_HELPER_CALL_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon/helpers/helper_ctx.h"
 #include "helper.pb-c.h"
@@ -21,9 +24,17 @@
 
 struct helper_call {
 	const struct sandbox_policy *policy;
-	const char *what; /* "image manifest", ... for Error messages: "invalid <what>: ..." */
+	const char *what; /* "image manifest", ... for Error messages: "invalid <what>: ...";
+			   * NULL: the helper's message says what on its own */
 	size_t reply_max; /* 0: the policy's */
-	int bulk_fd;      /* > 0: the helper's fd 5 */
+	/* From spawn to reap; 0: the helper timeout of struct helper_ctx, or the policy's when
+	 * that is 0 too (see helper_call_deadline_ms). */
+	uint64_t deadline_ms;
+	int bulk_fd;     /* > 0: the helper's fd 5 (borrowed); otherwise none */
+	bool scrub;      /* the request carries secrets (credentials): the packed request is
+			  * wiped once the helper has run, whatever the outcome */
+	bool typed_only; /* the helper reports failures in its typed body: an Error body is a
+			  * protocol violation */
 	Crisp__Helper__HelperReply__BodyCase want;
 	char *err;
 	size_t errsz;
@@ -31,11 +42,18 @@ struct helper_call {
 	ProtobufCAllocator alloc; /* budget_alloc/budget_free over .budget */
 };
 
+/* Defaults: the policy's reply cap, the helper_ctx deadline, no bulk fd, no scrubbing, Error
+ * bodies allowed. Set the other fields after this. */
 void helper_call_init(struct helper_call *c, const struct sandbox_policy *policy, const char *what,
 		      Crisp__Helper__HelperReply__BodyCase want, char *err, size_t errsz);
 
-/* Run c->policy's helper on req (version and a fresh request id are filled in). On success
- * *ret is the reply, its body c->want; release it with helper_call_free(). */
+/* The deadline a run of c under h gets (ms, never 0). */
+uint64_t helper_call_deadline_ms(const struct helper_ctx *h, const struct helper_call *c);
+
+/* Run c->policy's helper on req (version and a fresh request id are filled in). A request
+ * over the policy's request cap is refused (-E2BIG) before it is packed. On success *ret is
+ * the reply, its body c->want; release it with helper_call_free(). On failure returns -errno
+ * with a message in c->err, and *ret is untouched. */
 int helper_call_run(const struct helper_ctx *h, struct helper_call *c,
 		    Crisp__Helper__HelperRequest *req, Crisp__Helper__HelperReply **ret);
 

@@ -16,30 +16,20 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "daemon/helpers/helper_ctx.h"
 #include "daemon/core/log.h"
+#include "daemon/helpers/helper_call.h"
+#include "daemon/helpers/helper_ctx.h"
 #include "daemon/replies/unpack_reply.h"
 #include "helper.pb-c.h"
 #include "helper_policies.h"
-#include "parsers/base/budget.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
-#include "parsers/base/parse_error.h"
-#include "sandbox/helper.h"
 
 const char *
 layer_compression_to_string(enum layer_compression c)
 {
 	static const char *const names[LAYER_COMPRESSION_COUNT] = {"none", "gzip", "zstd"};
 	return (unsigned)c < LAYER_COMPRESSION_COUNT ? names[c] : "?";
-}
-
-static void
-on_helper_log(void *ud, const char *helper, pid_t pid, uint64_t req, const char *line, size_t len)
-{
-	(void)ud;
-	char esc[4 * LOG_MAX_UNTRUSTED + 4];
-	log_warn(req, "%s[%d]: %s", helper, (int)pid, log_escape(line, len, esc, sizeof(esc)));
 }
 
 int
@@ -79,9 +69,11 @@ reopen_blob(int blob_fd)
 	return fd;
 }
 
-static uint8_t *
-pack_request(const char *dest_dir, enum layer_compression c, uint64_t max_uncompressed, uint64_t id,
-	     size_t *ret_len)
+/* Run the helper on the read-only blob (helper_call.c: envelope, budget, Error replies) and
+ * re-validate its reply. The unpack policy's deadline (1 h) is the least it gets. */
+static int
+run_helper(const struct helper_ctx *h, int bulk_fd, const char *dest_dir, enum layer_compression c,
+	   uint64_t max_uncompressed, struct unpack_reply **ret, char *err, size_t errsz)
 {
 	Crisp__Helper__UnpackRequest u;
 	crisp__helper__unpack_request__init(&u);
@@ -91,95 +83,26 @@ pack_request(const char *dest_dir, enum layer_compression c, uint64_t max_uncomp
 	u.max_entries = LAYER_MAX_ENTRIES;
 	Crisp__Helper__HelperRequest req;
 	crisp__helper__helper_request__init(&req);
-	req.proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	req.request_id = id;
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_UNPACK;
 	req.unpack = &u;
-	size_t len = crisp__helper__helper_request__get_packed_size(&req);
-	uint8_t *buf = malloc(len);
-	if (!buf)
-		return NULL;
-	(void)crisp__helper__helper_request__pack(&req, buf);
-	*ret_len = len;
-	return buf;
-}
-
-/* The helper's Error body: its message already names the entry and the reason. It is still
- * untrusted: only printable ASCII survives (quotes too: they delimit the entry's path), cut
- * at PARSE_ERROR_MSG_MAX bytes. */
-static int
-reply_error(const Crisp__Helper__Error *e, char *err, size_t errsz)
-{
-	const char *m = e && e->message ? e->message : "";
-	size_t n = 0;
-	for (; m[n] && n < PARSE_ERROR_MSG_MAX && n + 1 < errsz; n++) {
-		char ch = m[n];
-		if (ch < 0x20 || ch >= 0x7f)
-			ch = '?';
-		err[n] = ch;
-	}
-	if (errsz > 0)
-		err[n] = '\0';
-	if (n == 0)
-		snprintf(err, errsz, "crisp-helper-unpack: failed without a message");
-	/* Error.code is a parse_code: limits are E2BIG, the rest EINVAL. */
-	return e && e->code == PARSE_ERR_LIMIT ? -E2BIG : -EINVAL;
-}
-
-/* Unpack the reply envelope with a byte budget and check version, id and body. */
-static int
-decode_reply(const uint8_t *buf, size_t len, uint64_t id, uint64_t max_uncompressed,
-	     struct unpack_reply **ret, char *err, size_t errsz)
-{
-	struct budget b = {.left = 4 * (size_t)POLICY_UNPACK->reply_max};
-	ProtobufCAllocator a = {budget_alloc, budget_free, &b};
-	Crisp__Helper__HelperReply *rep = crisp__helper__helper_reply__unpack(&a, len, buf);
-	int r;
-	if (!rep || rep->proto_version != CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 ||
-	    rep->request_id != id) {
-		snprintf(err, errsz, "crisp-helper-unpack: malformed reply");
-		r = -EPROTO;
-	} else if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_ERROR) {
-		r = reply_error(rep->error, err, errsz);
-	} else if (rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_UNPACK && rep->unpack) {
-		r = unpack_reply_validate(rep->unpack, max_uncompressed, LAYER_MAX_ENTRIES, ret,
-					  err, errsz);
-	} else {
-		snprintf(err, errsz, "crisp-helper-unpack: unexpected reply body");
-		r = -EPROTO;
-	}
-	if (rep)
-		crisp__helper__helper_reply__free_unpacked(rep, &a);
-	return r;
-}
-
-static int
-run_helper(const struct helper_ctx *h, int bulk_fd, const char *dest_dir, enum layer_compression c,
-	   uint64_t max_uncompressed, struct unpack_reply **ret, char *err, size_t errsz)
-{
-	static _Atomic uint64_t next_id = 1;
-	uint64_t id = next_id++;
-	size_t len = 0;
-	cleanup_free uint8_t *req = pack_request(dest_dir, c, max_uncompressed, id, &len);
-	if (!req)
-		return -ENOMEM;
-	struct helper_spec spec = {
-	    .policy = POLICY_UNPACK,
-	    .helper_dir = h->dir,
-	    .deadline_ms = h->timeout_ms > POLICY_UNPACK->deadline_ms ? h->timeout_ms : 0,
-	    .bulk_fd = bulk_fd,
-	    .request_id = h->request_id,
-	    .log_fn = on_helper_log,
-	};
-	cleanup_free uint8_t *rbuf = NULL;
-	size_t rlen = 0;
-	struct helper_error he;
-	int r = helper_run(&spec, req, len, &rbuf, &rlen, &he);
-	if (r < 0) {
-		snprintf(err, errsz, "crisp-helper-unpack: %s", he.message);
+	/* what: NULL, the unpacker's messages name the entry and the reason themselves. */
+	struct helper_call call;
+	helper_call_init(&call, POLICY_UNPACK, NULL, CRISP__HELPER__HELPER_REPLY__BODY_UNPACK, err,
+			 errsz);
+	call.bulk_fd = bulk_fd;
+	uint64_t dl = helper_call_deadline_ms(h, &call);
+	call.deadline_ms = dl > POLICY_UNPACK->deadline_ms ? dl : POLICY_UNPACK->deadline_ms;
+	Crisp__Helper__HelperReply *rep = NULL;
+	int r = helper_call_run(h, &call, &req, &rep);
+	if (r < 0)
 		return r;
-	}
-	return decode_reply(rbuf, rlen, id, max_uncompressed, ret, err, errsz);
+	r = rep->unpack ? unpack_reply_validate(rep->unpack, max_uncompressed, LAYER_MAX_ENTRIES,
+						ret, err, errsz)
+			: -EPROTO;
+	if (!rep->unpack)
+		snprintf(err, errsz, "crisp-helper-unpack: unexpected reply body");
+	helper_call_free(&call, rep);
+	return r;
 }
 
 static int

@@ -15,17 +15,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon/helpers/helper_call.h"
 #include "daemon/replies/fetch_reply.h"
-#include "daemon/core/log.h"
 #include "helper.pb-c.h"
 #include "helper_policies.h"
-#include "parsers/base/budget.h"
 #include "parsers/base/digest.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/path.h"
 #include "parsers/base/macro.h"
 #include "parsers/base/str.h"
-#include "sandbox/helper.h"
 
 typedef Crisp__Helper__FetchRequest FetchRequest;
 #define F(x) CRISP__HELPER__FETCH_REPLY__FAILURE__##x
@@ -178,9 +176,10 @@ nz(const char *s)
 	return UNCONST(s ? s : "");
 }
 
+/* hd: the deadline the helper runs under (helper_call_deadline_ms). */
 static void
 fill_request(FetchRequest *f, const struct registry_target *t, const struct registry_auth *a,
-	     const struct helper_ctx *h)
+	     uint64_t hd)
 {
 	static const struct registry_tuning defaults;
 	const struct registry_tuning *tu = t->tuning ? t->tuning : &defaults;
@@ -194,7 +193,6 @@ fill_request(FetchRequest *f, const struct registry_target *t, const struct regi
 		f->identity_token = nz(a->identity_token);
 		f->registry_token = nz(a->registry_token);
 	}
-	uint64_t hd = h->timeout_ms ? h->timeout_ms : POLICY_FETCH->deadline_ms;
 	/* The helper's own deadline ends a little before ours, so it can still say why. */
 	f->deadline_ms = hd > 2u * FETCH_DEADLINE_SLACK_MS ? hd - FETCH_DEADLINE_SLACK_MS : hd;
 	f->connect_timeout_ms =
@@ -239,69 +237,41 @@ check_target(const struct registry_target *t, const struct registry_auth *a, cha
 
 /* ---- running the helper ----------------------------------------------------------------- */
 
-static void
-on_helper_log(void *ud, const char *helper, pid_t pid, uint64_t req, const char *line, size_t len)
-{
-	(void)ud;
-	char esc[4 * LOG_MAX_UNTRUSTED + 4];
-	log_warn(req, "%s[%d]: %s", helper, (int)pid, log_escape(line, len, esc, sizeof(esc)));
-}
-
 struct run {
 	const struct helper_ctx *h;
 	const struct registry_target *t;
+	const struct registry_auth *a;
 	FetchRequest *f;
 	int bulk_fd;
 	struct fetch_expect expect;
 };
 
-/* Pack, run, unpack (byte budget), check the envelope and validate the body into *res. */
+/* Fill the request's limits, run the helper (helper_call.c: the packed request holds the
+ * credentials, so it is wiped on every path; the fetcher never sends an Error body) and
+ * validate the reply body into *res. */
 static int
 run_fetch(const struct run *run, struct fetch_result *res, char *err, size_t errsz)
 {
-	static _Atomic uint64_t next_id = 1;
+	struct helper_call c;
+	char msg[256] = "";
+	helper_call_init(&c, POLICY_FETCH, "registry reply",
+			 CRISP__HELPER__HELPER_REPLY__BODY_FETCH, msg, sizeof(msg));
+	c.bulk_fd = run->bulk_fd;
+	c.scrub = true;
+	c.typed_only = true;
+	fill_request(run->f, run->t, run->a, helper_call_deadline_ms(run->h, &c));
 	Crisp__Helper__HelperRequest req;
 	crisp__helper__helper_request__init(&req);
-	req.proto_version = CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1;
-	req.request_id = next_id++;
 	req.body_case = CRISP__HELPER__HELPER_REQUEST__BODY_FETCH;
 	req.fetch = run->f;
-	size_t len = crisp__helper__helper_request__get_packed_size(&req);
-	if (len > POLICY_FETCH->request_max) {
-		snprintf(err, errsz, "registry %s: request too large", run->t->registry);
-		return -E2BIG;
-	}
-	cleanup_free uint8_t *buf = malloc(len);
-	if (!buf)
-		return -ENOMEM;
-	(void)crisp__helper__helper_request__pack(&req, buf);
-	struct helper_spec spec = {.policy = POLICY_FETCH,
-				   .helper_dir = run->h->dir,
-				   .deadline_ms = run->h->timeout_ms,
-				   .bulk_fd = run->bulk_fd,
-				   .request_id = run->h->request_id,
-				   .log_fn = on_helper_log};
-	cleanup_free uint8_t *rbuf = NULL;
-	size_t rlen = 0;
-	struct helper_error he;
-	int r = helper_run(&spec, buf, len, &rbuf, &rlen, &he);
-	explicit_bzero(buf, len); /* it held the credentials */
+	Crisp__Helper__HelperReply *rep = NULL;
+	int r = helper_call_run(run->h, &c, &req, &rep);
 	if (r < 0) {
-		snprintf(err, errsz, "registry %s: crisp-helper-fetch: %s", run->t->registry,
-			 he.message);
-		return he.code == HELPER_ERR_TIMEOUT ? -ETIMEDOUT : r;
+		snprintf(err, errsz, "registry %s: %s", run->t->registry, msg);
+		return r;
 	}
-	/* protobuf-c expands the reply; a budget bounds it (the 4 MiB document plus structs). */
-	struct budget b = {.left = 2 * POLICY_FETCH->reply_max};
-	ProtobufCAllocator al = {budget_alloc, budget_free, &b};
-	Crisp__Helper__HelperReply *rep = crisp__helper__helper_reply__unpack(&al, rlen, rbuf);
-	r = -EPROTO;
-	if (rep && rep->proto_version == CRISP__HELPER__PROTO_VERSION__PROTO_VERSION_1 &&
-	    rep->request_id == req.request_id &&
-	    rep->body_case == CRISP__HELPER__HELPER_REPLY__BODY_FETCH)
-		r = fetch_reply_validate(rep->fetch, &run->expect, res);
-	if (rep)
-		crisp__helper__helper_reply__free_unpacked(rep, &al);
+	r = fetch_reply_validate(rep->fetch, &run->expect, res);
+	helper_call_free(&c, rep);
 	if (r < 0)
 		snprintf(err, errsz, "registry %s: crisp-helper-fetch sent an invalid reply",
 			 run->t->registry);
@@ -376,14 +346,13 @@ registry_get_manifest(const struct helper_ctx *h, const struct registry_target *
 	}
 	FetchRequest f;
 	crisp__helper__fetch_request__init(&f);
-	fill_request(&f, t, a, h);
 	f.kind = CRISP__HELPER__FETCH_REQUEST__KIND__MANIFEST;
 	f.reference = UNCONST(reference);
 	cleanup_free uint8_t *ca = NULL;
 	if (t->ca_dir && (r = read_ca_dir(t->ca_dir, &ca, &f.ca_pem.len, err, errsz)) < 0)
 		return r;
 	f.ca_pem.data = ca;
-	struct run run = {.h = h, .t = t, .f = &f, .bulk_fd = -1};
+	struct run run = {.h = h, .t = t, .a = a, .f = &f, .bulk_fd = -1};
 	struct fetch_result res;
 	if ((r = run_fetch(&run, &res, err, errsz)) < 0)
 		return r;
@@ -429,7 +398,6 @@ registry_get_blob(const struct helper_ctx *h, const struct registry_target *t,
 	}
 	FetchRequest f;
 	crisp__helper__fetch_request__init(&f);
-	fill_request(&f, t, a, h);
 	f.kind = CRISP__HELPER__FETCH_REQUEST__KIND__BLOB;
 	f.reference = UNCONST(digest);
 	f.size = size;
@@ -438,8 +406,12 @@ registry_get_blob(const struct helper_ctx *h, const struct registry_target *t,
 	if (t->ca_dir && (r = read_ca_dir(t->ca_dir, &ca, &f.ca_pem.len, err, errsz)) < 0)
 		return r;
 	f.ca_pem.data = ca;
-	struct run run = {
-	    .h = h, .t = t, .f = &f, .bulk_fd = out_fd, .expect = {.blob = 1, .size = size}};
+	struct run run = {.h = h,
+			  .t = t,
+			  .a = a,
+			  .f = &f,
+			  .bulk_fd = out_fd,
+			  .expect = {.blob = 1, .size = size}};
 	struct fetch_result res;
 	r = run_fetch(&run, &res, err, errsz);
 	if (r < 0) {
