@@ -39,8 +39,12 @@ struct ctr_create_in {
 	uint64_t req;
 };
 
-int ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int *ret_code,
-	       char *err, size_t errsz);
+/* Create a container. The errno says what failed, for the errno table (core/error.h):
+ * -EINVAL a field of the request, -EEXIST the name is taken in the pod, -ENOENT no such ready
+ * pod or no such image; later steps return theirs. The message goes to err. */
+int ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, char *err,
+	       size_t errsz);
+/* Start a created container: -EBUSY when it is not in the created state. */
 int ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz);
 int ctr_stop(struct crisp *cr, struct ctr *c, int64_t timeout_s, char *err, size_t errsz);
 int ctr_remove(struct crisp *cr, struct ctr *c, char *err, size_t errsz);

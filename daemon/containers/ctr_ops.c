@@ -453,11 +453,10 @@ check_name(struct crisp *cr, const struct ctr_create_in *in, char *err, size_t e
 
 /* Validate what this file acts on (the spec builder validates the rest). */
 static int
-validate(struct crisp *cr, const struct ctr_create_in *in, int *code, char *err, size_t errsz)
+validate(struct crisp *cr, const struct ctr_create_in *in, char *err, size_t errsz)
 {
 	const Runtime__V1__ContainerConfig *c = in->cfg;
 	struct policy_error pe;
-	*code = GRPC_STATUS_INVALID_ARGUMENT;
 	if (!c->metadata || !c->image || !c->image->image[0]) {
 		snprintf(err, errsz, "config.metadata and config.image are required");
 		return -EINVAL;
@@ -466,19 +465,16 @@ validate(struct crisp *cr, const struct ctr_create_in *in, int *code, char *err,
 		snprintf(err, errsz, "config.metadata: %s", pe.message);
 		return -EINVAL;
 	}
-	*code = GRPC_STATUS_ALREADY_EXISTS;
 	return check_name(cr, in, err, errsz);
 }
 
 int
-ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int *ret_code,
-	   char *err, size_t errsz)
+ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, char *err, size_t errsz)
 {
 	struct create_ctx x = {.cr = cr, .in = in};
-	int r = validate(cr, in, ret_code, err, errsz);
+	int r = validate(cr, in, err, errsz);
 	if (r < 0)
 		return r;
-	*ret_code = GRPC_STATUS_NOT_FOUND;
 	x.pod = pods_get(cr->pods, in->pod_id);
 	if (!x.pod || pod_get_state(x.pod) != POD_READY) {
 		snprintf(err, errsz, "pod sandbox %.64s is not ready (or does not exist)",
@@ -491,7 +487,6 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int 
 	const Runtime__V1__LinuxPodSandboxConfig *lp = x.pod->config->linux;
 	if (lc && lc->security_context && lc->security_context->privileged &&
 	    !(lp && lp->security_context && lp->security_context->privileged)) {
-		*ret_code = GRPC_STATUS_INVALID_ARGUMENT;
 		snprintf(err, errsz, "security_context.privileged: pod %.64s is not privileged",
 			 in->pod_id);
 		pod_unref(x.pod);
@@ -499,7 +494,6 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int 
 	}
 	int e = 0;
 	x.img = images_find(cr->images, in->cfg->image->image, &e);
-	*ret_code = GRPC_STATUS_INVALID_ARGUMENT;
 	if (!x.img)
 		snprintf(err, errsz, "image %.256s not found: pull it first",
 			 in->cfg->image->image);
@@ -507,13 +501,12 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int 
 		snprintf(err, errsz, "image %s is for os \"%.32s\"; crisp runs linux images only",
 			 x.img->id, x.img->config->os);
 	if (!x.img || strcmp(x.img->config->os, "linux") != 0) {
-		*ret_code = x.img ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_NOT_FOUND;
+		r = x.img ? -EINVAL : -ENOENT;
 		image_record_free(x.img);
 		pod_unref(x.pod);
-		return -EINVAL;
+		return r;
 	}
 	x.cfg = crisp_config_lock(cr);
-	*ret_code = GRPC_STATUS_UNKNOWN;
 	r = new_id(x.id);
 	const char *parent = x.pod->config->linux ? x.pod->config->linux->cgroup_parent : "";
 	if (x.cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD)
@@ -529,8 +522,6 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, int 
 	}
 	if (r == 0)
 		r = create_steps(&x, ret_id, err, errsz);
-	if (r == -EINVAL)
-		*ret_code = GRPC_STATUS_INVALID_ARGUMENT;
 	if (r < 0)
 		undo_create(&x);
 	crisp_config_unlock(cr);
@@ -548,7 +539,7 @@ ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 	ctr_record *r = c->rec;
 	if (ctr_state(c) != CRISP__STATE__CONTAINER_STATE__CTR_CREATED) {
 		snprintf(err, errsz, "container %s is not in the created state", r->id);
-		return -EINVAL;
+		return -EBUSY;
 	}
 	const struct config *cfg = crisp_config_lock(cr);
 	struct rt_ctx rc;

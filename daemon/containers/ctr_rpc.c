@@ -27,7 +27,16 @@ send_empty(struct grpc_call *call, const ProtobufCMessageDescriptor *d)
 {
 	ProtobufCMessage m;
 	protobuf_c_message_init(d, &m);
-	return grpc_call_send(call, &m) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &m);
+}
+
+/* A step run by the OCI runtime or conmon failed: its errno describes that step. */
+static int
+fail_external(struct grpc_call *call, int r, const char *rpc, const char *err)
+{
+	struct error e = {0};
+	(void)error_set_external(&e, r, "%s: %s", rpc, err);
+	return grpc_call_fail(call, &e);
 }
 
 static int
@@ -37,22 +46,22 @@ create_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	    (const Runtime__V1__CreateContainerRequest *)msg;
 	struct crisp *cr = ud;
 	if (!req->config)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "config is required");
+		return grpc_call_failf(call, EINVAL, "config is required");
 	struct ctr_create_in in = {
 	    .cfg = req->config, .pod_id = req->pod_sandbox_id, .req = grpc_call_id(call)};
 	char err[1024] = "";
 	char *id = NULL;
-	int code = GRPC_STATUS_UNKNOWN;
-	if (ctr_create(cr, &in, &id, &code, err, sizeof(err)) < 0)
-		return grpc_call_errorf(call, code, "CreateContainer: %s", err);
+	int r = ctr_create(cr, &in, &id, err, sizeof(err));
+	if (r < 0)
+		return grpc_call_failf(call, r, "CreateContainer: %s", err);
 	log_info(grpc_call_id(call), "container %s (%s) created in pod %.64s", id,
 		 req->config->metadata->name, req->pod_sandbox_id);
 	Runtime__V1__CreateContainerResponse resp;
 	runtime__v1__create_container_response__init(&resp);
 	resp.container_id = id;
-	int s = grpc_call_send(call, &resp.base);
+	int s = grpc_call_reply(call, &resp.base);
 	free(id);
-	return s < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return s;
 }
 
 static struct ctr *
@@ -61,17 +70,15 @@ lock_ctr(struct crisp *cr, const char *id, struct grpc_call *call, int *status)
 	int amb;
 	struct ctr *c = ctrs_get(cr->ctrs, id, &amb);
 	if (!c) {
-		*status = grpc_call_errorf(
-		    call, amb ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_NOT_FOUND,
-		    "container %.64s %s", id, amb ? "is an ambiguous id prefix" : "not found");
+		*status = grpc_call_failf(call, amb ? EINVAL : ENOENT, "container %.64s %s", id,
+					  amb ? "is an ambiguous id prefix" : "not found");
 		return NULL;
 	}
 	pthread_mutex_lock(&c->mu);
 	if (c->removed) {
 		pthread_mutex_unlock(&c->mu);
 		ctr_unref(c);
-		*status =
-		    grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found", id);
+		*status = grpc_call_failf(call, ENOENT, "container %.64s not found", id);
 		return NULL;
 	}
 	return c;
@@ -91,17 +98,15 @@ read_lock_ctr(struct crisp *cr, const char *id, struct grpc_call *call, int *sta
 	int amb;
 	struct ctr *c = ctrs_get(cr->ctrs, id, &amb);
 	if (!c) {
-		*status = grpc_call_errorf(
-		    call, amb ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_NOT_FOUND,
-		    "container %.64s %s", id, amb ? "is an ambiguous id prefix" : "not found");
+		*status = grpc_call_failf(call, amb ? EINVAL : ENOENT, "container %.64s %s", id,
+					  amb ? "is an ambiguous id prefix" : "not found");
 		return NULL;
 	}
 	pthread_mutex_lock(&c->st_mu);
 	if (c->removed) {
 		pthread_mutex_unlock(&c->st_mu);
 		ctr_unref(c);
-		*status =
-		    grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found", id);
+		*status = grpc_call_failf(call, ENOENT, "container %.64s not found", id);
 		return NULL;
 	}
 	return c;
@@ -126,10 +131,8 @@ start_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	char err[1024];
 	int r = ctr_start(ud, c, err, sizeof(err));
 	unlock_ctr(c);
-	if (r < 0)
-		return grpc_call_errorf(
-		    call, r == -EINVAL ? GRPC_STATUS_FAILED_PRECONDITION : GRPC_STATUS_UNKNOWN,
-		    "StartContainer: %s", err);
+	if (r < 0) /* EBUSY (not created) stays FAILED_PRECONDITION */
+		return fail_external(call, r, "StartContainer", err);
 	return send_empty(call, &runtime__v1__start_container_response__descriptor);
 }
 
@@ -150,7 +153,7 @@ stop_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	int r = c->removed ? 0 : ctr_stop(ud, c, t, err, sizeof(err));
 	unlock_ctr(c);
 	if (r < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "StopContainer: %s", err);
+		return fail_external(call, r, "StopContainer", err);
 	return send_empty(call, &runtime__v1__stop_container_response__descriptor);
 }
 
@@ -168,7 +171,7 @@ remove_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	int r = c->removed ? 0 : ctr_remove(ud, c, err, sizeof(err));
 	unlock_ctr(c);
 	if (r < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "RemoveContainer: %s", err);
+		return fail_external(call, r, "RemoveContainer", err);
 	return send_empty(call, &runtime__v1__remove_container_response__descriptor);
 }
 
@@ -234,9 +237,9 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		resp.n_info = 1;
 		resp.info = &ep;
 	}
-	int rs = grpc_call_send(call, &resp.base);
+	int rs = grpc_call_reply(call, &resp.base);
 	read_unlock_ctr(c);
-	return rs < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return rs;
 }
 
 static int
@@ -313,7 +316,9 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	free(items);
 	free(ptrs);
 	free(specs);
-	return s < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	if (s < 0)
+		return grpc_call_failf(call, s, "cannot list containers: %s", strerror(-s));
+	return GRPC_STATUS_OK;
 }
 
 /* ---- ExecSync ------------------------------------------------------------------------- */
@@ -324,8 +329,7 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	const Runtime__V1__ExecSyncRequest *req = (const Runtime__V1__ExecSyncRequest *)msg;
 	struct crisp *cr = ud;
 	if (req->n_cmd == 0 || req->n_cmd > 56)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-					"cmd: want 1..56 arguments");
+		return grpc_call_failf(call, EINVAL, "cmd: want 1..56 arguments");
 	int st;
 	struct ctr *c = read_lock_ctr(cr, req->container_id, call, &st);
 	if (!c)
@@ -338,8 +342,7 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 			    (unsigned long long)grpc_call_id(call)) == 0;
 	read_unlock_ctr(c); /* execs run concurrently with each other and with stop */
 	if (!running || !fits)
-		return grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
-					"container %s is not running", id);
+		return grpc_call_failf(call, EBUSY, "container %s is not running", id);
 	unsigned timeout_ms = req->timeout > 0 && req->timeout < EXECSYNC_MAX_TIMEOUT_S
 				  ? (unsigned)req->timeout * 1000u
 				  : EXECSYNC_MAX_TIMEOUT_S * 1000u;
@@ -358,12 +361,12 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	(void)unlink(pidf);
 	if (r == -ETIMEDOUT) {
 		prog_result_done(&res);
-		return grpc_call_errorf(call, GRPC_STATUS_DEADLINE_EXCEEDED,
-					"command timed out after %lld s", (long long)req->timeout);
+		return grpc_call_failf(call, r, "command timed out after %lld s",
+				       (long long)req->timeout);
 	}
 	if (r < 0) {
 		prog_result_done(&res);
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "ExecSync: %s", err);
+		return fail_external(call, r, "ExecSync", err);
 	}
 	/* Both streams must fit one gRPC message with room for the note below. */
 	size_t room = GRPC_MAX_MESSAGE - 4096;
@@ -384,7 +387,7 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	cleanup_free uint8_t *err_buf = malloc(res.err_len + sizeof(note));
 	if (!err_buf) {
 		prog_result_done(&res);
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return grpc_call_failf(call, ENOMEM, "out of memory");
 	}
 	memcpy(err_buf, res.err, res.err_len);
 	memcpy(err_buf + res.err_len, note, strlen(note));
@@ -396,11 +399,14 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	int s = grpc_call_send(call, &resp.base);
 	prog_result_done(&res);
 	if (s == -EMSGSIZE)
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-					"ExecSync output (stdout and stderr each capped at %u "
-					"bytes) is larger than a 16 MiB gRPC message",
-					EXECSYNC_MAX_OUTPUT);
-	return s < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+		return grpc_call_failf(call, s,
+				       "ExecSync output (stdout and stderr each capped at %u "
+				       "bytes) is larger than a 16 MiB gRPC message",
+				       EXECSYNC_MAX_OUTPUT);
+	if (s < 0)
+		return grpc_call_failf(call, s, "cannot send the ExecSync response: %s",
+				       strerror(-s));
+	return GRPC_STATUS_OK;
 }
 
 /* ---- pod hooks ---------------------------------------------------------------------------- */

@@ -71,15 +71,15 @@ update_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	struct crisp *cr = ud;
 	char err[1024] = "";
 	if (!req->linux)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "linux is required");
+		return grpc_call_failf(call, EINVAL, "linux is required");
 	cleanup_free char *json = resources_json(req->linux, err, sizeof(err));
 	if (!json)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "%s", err);
+		return grpc_call_failf(call, EINVAL, "%s", err);
 	int amb;
 	struct ctr *c = ctrs_get(cr->ctrs, req->container_id, &amb);
 	if (!c)
-		return grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found",
-					req->container_id);
+		return grpc_call_failf(call, ENOENT, "container %.64s not found",
+				       req->container_id);
 	pthread_mutex_lock(&c->mu);
 	char id[65], handler[256];
 	snprintf(id, sizeof(id), "%s", c->rec->id);
@@ -123,12 +123,15 @@ update_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		prog_result_done(&res);
 	}
 	crisp_config_unlock(cr);
-	if (r < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "UpdateContainerResources: %s",
-					err[0] ? err : strerror(-r));
+	if (r < 0) { /* the OCI runtime's update failed, or it could not run */
+		struct error e = {0};
+		(void)error_set_external(&e, r, "UpdateContainerResources: %s",
+					 err[0] ? err : strerror(-r));
+		return grpc_call_fail(call, &e);
+	}
 	Runtime__V1__UpdateContainerResourcesResponse resp;
 	runtime__v1__update_container_resources_response__init(&resp);
-	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &resp.base);
 }
 
 /* conmon listens on <bundle>/ctl; message type 2 means "reopen the log file". */
@@ -141,8 +144,8 @@ reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	int amb;
 	struct ctr *c = ctrs_get(cr->ctrs, req->container_id, &amb);
 	if (!c)
-		return grpc_call_errorf(call, GRPC_STATUS_NOT_FOUND, "container %.64s not found",
-					req->container_id);
+		return grpc_call_failf(call, ENOENT, "container %.64s not found",
+				       req->container_id);
 	pthread_mutex_lock(&c->st_mu);
 	int running = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
 	char ctl[CRISP_PATH_MAX];
@@ -150,21 +153,23 @@ reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	pthread_mutex_unlock(&c->st_mu);
 	ctr_unref(c);
 	if (!running || !fits)
-		return grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
-					"container %.64s is not running", req->container_id);
+		return grpc_call_failf(call, EBUSY, "container %.64s is not running",
+				       req->container_id);
 	int fd = open(ctl, O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOFOLLOW);
 	int r = fd < 0 ? -errno : 0;
 	if (r == 0 && write(fd, "2 0 0\n", 6) != 6)
 		r = -errno;
 	if (fd >= 0)
 		(void)close(fd);
-	if (r < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN,
-					"ReopenContainerLog: conmon control FIFO %s: %s", ctl,
-					strerror(-r));
+	if (r < 0) { /* conmon's FIFO: gone, or conmon not reading (ENXIO, EAGAIN) */
+		struct error e = {0};
+		(void)error_set_external(&e, r, "ReopenContainerLog: conmon control FIFO %s: %s",
+					 ctl, strerror(-r));
+		return grpc_call_fail(call, &e);
+	}
 	Runtime__V1__ReopenContainerLogResponse resp;
 	runtime__v1__reopen_container_log_response__init(&resp);
-	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &resp.base);
 }
 
 int

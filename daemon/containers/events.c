@@ -148,7 +148,7 @@ events_serve(struct events *b, struct grpc_call *call)
 {
 	struct sub *s = calloc(1, sizeof(*s));
 	if (!s)
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return grpc_call_failf(call, ENOMEM, "out of memory");
 	pthread_mutex_lock(&b->mu);
 	s->next = b->subs;
 	b->subs = s;
@@ -166,15 +166,15 @@ events_serve(struct events *b, struct grpc_call *call)
 				    ? grpc_call_send_packed(call, m->data, m->len)
 				    : 0;
 			if (r == -ENOBUFS || r == -ENOMEM)
-				status = grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-							  "event stream fell behind; reconnect");
+				status =
+				    grpc_call_failf(call, r, "event stream fell behind; reconnect");
 			free(m);
 		}
 		if (overflowed && status == GRPC_STATUS_OK)
-			status = grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-						  "more than %u events queued for this stream; "
-						  "reconnect",
-						  EVENTS_MAX_QUEUED);
+			status = grpc_call_failf(call, ENOBUFS,
+						 "more than %u events queued for this stream; "
+						 "reconnect",
+						 EVENTS_MAX_QUEUED);
 	}
 	unsubscribe(b, s);
 	return status;

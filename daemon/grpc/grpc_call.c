@@ -128,11 +128,11 @@ call_run(struct grpc_call *call)
 	ProtobufCMessage *req =
 	    protobuf_c_message_unpack(call->m->desc->input, &a, call->req_msg_len, call->req_msg);
 	if (!req) {
-		grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-				 "cannot decode the %s request: malformed protobuf or over the "
-				 "%u-byte decode budget",
-				 call->m->desc->input->name, GRPC_MAX_UNPACK_BYTES);
-		call_finish(call, GRPC_STATUS_INVALID_ARGUMENT);
+		int st = grpc_call_failf(call, EINVAL,
+					 "cannot decode the %s request: malformed protobuf or over "
+					 "the %u-byte decode budget",
+					 call->m->desc->input->name, GRPC_MAX_UNPACK_BYTES);
+		call_finish(call, st);
 		return;
 	}
 	int status = call->m->fn(call, req, call->srv->userdata);
@@ -310,24 +310,68 @@ grpc_call_send_packed(struct grpc_call *call, const uint8_t *buf, size_t len)
 	return call_append(call, len, fill_copy, &p);
 }
 
+/* enum error_status (core/) and enum grpc_status (the transport) are one numbering. */
+#define SAME_CODE(x) _Static_assert((int)ERROR_STATUS_##x == (int)GRPC_STATUS_##x, #x)
+SAME_CODE(OK);
+SAME_CODE(CANCELLED);
+SAME_CODE(UNKNOWN);
+SAME_CODE(INVALID_ARGUMENT);
+SAME_CODE(DEADLINE_EXCEEDED);
+SAME_CODE(NOT_FOUND);
+SAME_CODE(ALREADY_EXISTS);
+SAME_CODE(PERMISSION_DENIED);
+SAME_CODE(RESOURCE_EXHAUSTED);
+SAME_CODE(FAILED_PRECONDITION);
+SAME_CODE(ABORTED);
+SAME_CODE(OUT_OF_RANGE);
+SAME_CODE(UNIMPLEMENTED);
+SAME_CODE(INTERNAL);
+SAME_CODE(UNAVAILABLE);
+SAME_CODE(DATA_LOSS);
+SAME_CODE(UNAUTHENTICATED);
+SAME_CODE(COUNT);
+
 int
-grpc_call_errorf(struct grpc_call *call, int code, const char *fmt, ...)
+grpc_call_fail(struct grpc_call *call, const struct error *e)
 {
-	char *m = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
-	va_end(ap);
+	int status = e->status;
+	const char *msg = e->msg;
+	if (e->errnum == 0 || status <= GRPC_STATUS_OK || status >= GRPC_STATUS_COUNT) {
+		status = GRPC_STATUS_INTERNAL;
+		msg = "handler failed without an error";
+	}
+	char *m = strdup(msg);
 	pthread_mutex_lock(&call->mu);
 	if (!call->done) { /* once done, the loop thread may be reading msg */
 		free(call->msg);
 		call->msg = m;
+		call->errnum = e->errnum;
 		m = NULL;
 	}
 	pthread_mutex_unlock(&call->mu);
 	free(m);
-	return code;
+	return status;
+}
+
+int
+grpc_call_failf(struct grpc_call *call, int errnum, const char *fmt, ...)
+{
+	struct error e = {0};
+	va_list ap;
+	va_start(ap, fmt);
+	(void)error_vset(&e, errnum, -1, ERROR_ORIGIN_REQUEST, fmt, ap);
+	va_end(ap);
+	return grpc_call_fail(call, &e);
+}
+
+int
+grpc_call_reply(struct grpc_call *call, const ProtobufCMessage *msg)
+{
+	int r = grpc_call_send(call, msg);
+	if (r == 0)
+		return GRPC_STATUS_OK;
+	return grpc_call_failf(call, r, "cannot send the %s response: %s", msg->descriptor->name,
+			       strerror(-r));
 }
 
 int

@@ -78,6 +78,7 @@ struct grpc_call {
 	int done;
 	int status;
 	char *msg;
+	int errnum; /* positive errno of the handler's error (grpc_call_fail), for the log */
 	int cancelled;
 	int on_cq;
 	unsigned sends;

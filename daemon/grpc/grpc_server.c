@@ -53,9 +53,11 @@ log_result(const struct grpc_call *call)
 	}
 	char esc[4 * LOG_MAX_UNTRUSTED + 4];
 	const char *m = call->msg ? call->msg : "";
-	log_info(call->id, "%s %s %llums: %s", call->path[0] ? call->path : "(no path)",
+	const char *en = call->errnum > 0 ? strerrorname_np(call->errnum) : NULL;
+	log_info(call->id, "%s %s %llums: %s%s%s%s", call->path[0] ? call->path : "(no path)",
 		 grpc_wire_status_name(call->status), (unsigned long long)ms,
-		 log_escape(m, strlen(m), esc, sizeof(esc)));
+		 log_escape(m, strlen(m), esc, sizeof(esc)), en ? " (" : "", en ? en : "",
+		 en ? ")" : "");
 }
 
 /* Trailers-only response: one HEADERS frame with END_STREAM (PROTOCOLS.md A.2.9). */

@@ -9,15 +9,17 @@
 #include <protobuf-c/protobuf-c.h>
 #include <stdint.h>
 
+#include "daemon/core/error.h"
 #include "daemon/grpc/grpc_wire.h"
 
 struct grpc_server;
 struct grpc_call;
 
-/* A method handler. Runs on a worker thread. A unary handler calls grpc_call_send() once
- * and returns GRPC_STATUS_OK, or returns an error code (with grpc_call_errorf() for the
- * message). A server-streaming handler sends any number of messages, checks
- * grpc_call_cancelled(), and returns the final status. req is freed after return. */
+/* A method handler. Runs on a worker thread. A unary handler calls grpc_call_reply() once
+ * and returns what it returns, or returns grpc_call_fail()/grpc_call_failf() (the one error
+ * path: every failure a handler reports goes through it). A server-streaming handler sends any
+ * number of messages, checks grpc_call_cancelled(), and returns the final status. req is freed
+ * after return. */
 typedef int (*grpc_method_fn)(struct grpc_call *call, const ProtobufCMessage *req, void *userdata);
 
 enum grpc_method_kind {
@@ -58,9 +60,20 @@ int grpc_call_send(struct grpc_call *call, const ProtobufCMessage *msg);
 /* Same, for a message the caller packed already (e.g. one event sent to many streams). */
 int grpc_call_send_packed(struct grpc_call *call, const uint8_t *buf, size_t len);
 
-/* Record an error message for the status the handler returns; returns code. */
-int grpc_call_errorf(struct grpc_call *call, int code, const char *fmt, ...)
+/* The one error path of every handler: e's status and message become the call's
+ * grpc-status and grpc-message, and its errno goes into the call's one log line (written by
+ * the transport when the status goes out: method, status, time, message, errno). Returns
+ * e->status, for the handler to return. An unset e is a bug and answers INTERNAL. */
+int grpc_call_fail(struct grpc_call *call, const struct error *e);
+
+/* grpc_call_fail() of error_set(errnum, fmt, ...): the status from the errno table. */
+int grpc_call_failf(struct grpc_call *call, int errnum, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Send the one response of a unary handler. Returns GRPC_STATUS_OK, or fails the call
+ * through grpc_call_fail() with the table's status for the send error (EMSGSIZE over
+ * GRPC_MAX_MESSAGE is RESOURCE_EXHAUSTED, ECANCELED is CANCELLED). */
+int grpc_call_reply(struct grpc_call *call, const ProtobufCMessage *msg);
 
 /* Non-zero once the client cancelled (RST_STREAM), the deadline passed, the connection
  * closed or the server is stopping. */

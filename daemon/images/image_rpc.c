@@ -109,13 +109,11 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	struct crisp *cr = ud;
 	const char *spec;
 	if (spec_of(req->image, &spec) < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-					"image.image is required");
+		return grpc_call_failf(call, EINVAL, "image.image is required");
 	int e = 0;
 	image_record *r = images_find(cr->images, spec, &e);
 	if (e == -EINVAL)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-					"invalid image reference \"%.256s\"", spec);
+		return grpc_call_failf(call, EINVAL, "invalid image reference \"%.256s\"", spec);
 	Runtime__V1__ImageStatusResponse resp;
 	runtime__v1__image_status_response__init(&resp);
 	Runtime__V1__Image img;
@@ -135,9 +133,9 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 			resp.info = &iep;
 		}
 	}
-	int s = grpc_call_send(call, &resp.base);
+	int s = grpc_call_reply(call, &resp.base);
 	image_record_free(r);
-	return s < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return s;
 }
 
 static int
@@ -160,8 +158,10 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	Runtime__V1__Image **ptrs = calloc(n + 1, sizeof(*ptrs));
 	Runtime__V1__Int64Value *uids = calloc(n + 1, sizeof(*uids));
 	Runtime__V1__ImageSpec *specs = calloc(n + 1, sizeof(*specs));
-	int r = GRPC_STATUS_RESOURCE_EXHAUSTED;
-	if (imgs && ptrs && uids && specs) {
+	int r = GRPC_STATUS_OK;
+	if (!imgs || !ptrs || !uids || !specs) {
+		r = grpc_call_failf(call, ENOMEM, "out of memory");
+	} else {
 		for (size_t i = 0; i < n; i++) {
 			fill_image(filter ? one : im->v[i], &imgs[i], &uids[i], &specs[i]);
 			ptrs[i] = &imgs[i];
@@ -171,10 +171,11 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		resp.n_images = n;
 		resp.images = ptrs;
 		int s = grpc_call_send(call, &resp.base);
-		r = s == -EMSGSIZE ? grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-						      "the image list is larger than 16 MiB")
-		    : s < 0        ? GRPC_STATUS_INTERNAL
-				   : GRPC_STATUS_OK;
+		if (s == -EMSGSIZE)
+			r = grpc_call_failf(call, s, "the image list is larger than 16 MiB");
+		else if (s < 0)
+			r = grpc_call_failf(call, s, "cannot send the image list: %s",
+					    strerror(-s));
 	}
 	pthread_mutex_unlock(&im->mu);
 	free(imgs);
@@ -192,8 +193,7 @@ pull_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	struct crisp *cr = ud;
 	const char *spec;
 	if (spec_of(req->image, &spec) < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-					"image.image is required");
+		return grpc_call_failf(call, EINVAL, "image.image is required");
 	struct registry_auth auth = {0};
 	if (req->auth) {
 		/* Credentials are passed through to the fetch helper and never logged. */
@@ -208,18 +208,16 @@ pull_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	char err[1024] = "";
 	char *id = NULL;
 	int r = image_pull(cr, spec, &auth, grpc_call_id(call), &id, err, sizeof(err));
-	if (r < 0) {
-		int code = r == -EINVAL || r == -EPERM ? GRPC_STATUS_INVALID_ARGUMENT
-			   : r == -ENOENT              ? GRPC_STATUS_NOT_FOUND
-						       : GRPC_STATUS_UNKNOWN;
-		return grpc_call_errorf(call, code, "pull %.256s: %s", spec, err);
-	}
+	/* The errno says what failed: the reference (EINVAL), the registry's policy (EPERM,
+	 * EACCES), the image (ENOENT), a deadline (ETIMEDOUT), a cap (EFBIG); the table maps. */
+	if (r < 0)
+		return grpc_call_failf(call, r, "pull %.256s: %s", spec, err);
 	Runtime__V1__PullImageResponse resp;
 	runtime__v1__pull_image_response__init(&resp);
 	resp.image_ref = id;
-	int s = grpc_call_send(call, &resp.base);
+	int s = grpc_call_reply(call, &resp.base);
 	free(id);
-	return s < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return s;
 }
 
 static int
@@ -229,27 +227,27 @@ remove_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	struct crisp *cr = ud;
 	const char *spec;
 	if (spec_of(req->image, &spec) < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-					"image.image is required");
+		return grpc_call_failf(call, EINVAL, "image.image is required");
 	char err[1024];
 	int e = 0;
 	image_record *img = images_find(cr->images, spec, &e);
 	char *user = img ? ctrs_image_user(cr, img->id) : NULL;
 	if (user) {
-		int s = grpc_call_errorf(call, GRPC_STATUS_FAILED_PRECONDITION,
-					 "image %s is in use by container %s; remove the container "
-					 "first",
-					 img->id, user);
+		int s = grpc_call_failf(call, EBUSY,
+					"image %s is in use by container %s; remove the container "
+					"first",
+					img->id, user);
 		free(user);
 		image_record_free(img);
 		return s;
 	}
 	image_record_free(img);
-	if (images_remove(cr->images, spec, err, sizeof(err)) < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "%s", err);
+	int r = images_remove(cr->images, spec, err, sizeof(err));
+	if (r < 0)
+		return grpc_call_failf(call, r, "%s", err);
 	Runtime__V1__RemoveImageResponse resp;
 	runtime__v1__remove_image_response__init(&resp);
-	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &resp.base);
 }
 
 static int
@@ -283,7 +281,7 @@ fsinfo_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	runtime__v1__image_fs_info_response__init(&resp);
 	resp.n_image_filesystems = 1;
 	resp.image_filesystems = &fup;
-	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &resp.base);
 }
 
 int

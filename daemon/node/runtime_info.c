@@ -31,7 +31,7 @@ version_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
 	resp.runtime_name = UNCONST("crisp");
 	resp.runtime_version = UNCONST(CRISP_VERSION "+" CRISP_GIT_REV);
 	resp.runtime_api_version = UNCONST("v1");
-	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &resp.base);
 }
 
 /* ---- readiness checks ----------------------------------------------------------------- */
@@ -215,7 +215,7 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
 	struct crisp *cr = ud;
 	cleanup_free struct status_buf *b = calloc(1, sizeof(*b));
 	if (!b)
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return grpc_call_failf(call, ENOMEM, "out of memory");
 	Runtime__V1__StatusResponse resp;
 	runtime__v1__status_response__init(&resp);
 	cleanup_free char *json = NULL;
@@ -248,9 +248,9 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
 		resp.n_info = 1;
 		resp.info = b->infop;
 	}
-	int s = grpc_call_send(call, &resp.base);
+	int s = grpc_call_reply(call, &resp.base);
 	crisp_config_unlock(cr);
-	return s < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return s;
 }
 
 /* ---- RuntimeConfig / UpdateRuntimeConfig ------------------------------------------------ */
@@ -270,7 +270,7 @@ runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *req, void
 	Runtime__V1__RuntimeConfigResponse resp;
 	runtime__v1__runtime_config_response__init(&resp);
 	resp.linux = &lin;
-	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &resp.base);
 }
 
 /* A pod CIDR list as kubelet sends it: "10.88.0.0/16" or "10.88.0.0/16,fd00::/64". */
@@ -299,15 +299,14 @@ update_runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *re
 			       ? r->runtime_config->network_config->pod_cidr
 			       : "";
 	if (!pod_cidr_ok(cidr))
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-					"runtime_config.network_config.pod_cidr: want a comma-"
-					"separated list of CIDRs, at most 256 bytes");
+		return grpc_call_failf(call, EINVAL,
+				       "runtime_config.network_config.pod_cidr: want a comma-"
+				       "separated list of CIDRs, at most 256 bytes");
 	/* An empty CIDR keeps the one we have, as CRI-O does. */
 	if (cidr[0]) {
 		char *copy = strdup(cidr);
 		if (!copy)
-			return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-						"out of memory");
+			return grpc_call_failf(call, ENOMEM, "out of memory");
 		pthread_mutex_lock(&cr->net_mu);
 		free(cr->pod_cidr);
 		cr->pod_cidr = copy;
@@ -315,7 +314,7 @@ update_runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *re
 	}
 	Runtime__V1__UpdateRuntimeConfigResponse resp;
 	runtime__v1__update_runtime_config_response__init(&resp);
-	return grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &resp.base);
 }
 
 int

@@ -97,6 +97,26 @@ unlist(struct pods *p, struct pod *pod)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* A step of the pod's life (namespaces, CNI plugins, the OCI runtime, files on the host)
+ * failed: the request was validated before, so its errno describes that step. */
+static int
+fail_external(struct grpc_call *call, int r, const char *rpc, const char *err)
+{
+	struct error e = {0};
+	(void)error_set_external(&e, r, "%s: %s", rpc, err);
+	return grpc_call_fail(call, &e);
+}
+
+/* A pod id that names no pod (NOT_FOUND) or more than one (an ambiguous prefix). */
+static int
+fail_lookup(struct grpc_call *call, const char *id, int ambiguous)
+{
+	if (ambiguous)
+		return grpc_call_failf(call, EINVAL, "pod sandbox id prefix %.64s is ambiguous",
+				       id);
+	return grpc_call_failf(call, ENOENT, "pod sandbox %.64s not found", id);
+}
+
 static int
 run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 {
@@ -104,13 +124,14 @@ run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	    (const Runtime__V1__RunPodSandboxRequest *)msg;
 	struct crisp *cr = ud;
 	char err[1024];
+	/* Every refusal of pod_validate is about the request, whatever errno it picked. */
 	if (pod_validate(cr, req, err, sizeof(err)) < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT, "%s", err);
+		return grpc_call_failf(call, EINVAL, "%s", err);
 	struct pod *pod = pod_new();
 	if (!pod || new_id(pod->id) < 0 || !(pod->config = copy_config(req->config)) ||
 	    !(pod->runtime_handler = strdup(req->runtime_handler))) {
 		pod_unref(pod);
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return grpc_call_failf(call, ENOMEM, "out of memory");
 	}
 	pod->created_at = now_unix_ns();
 	pod_set_modes(pod);
@@ -121,13 +142,13 @@ run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		pthread_mutex_unlock(&pod->mu);
 		pod_unref(pod);
 		if (r == -EEXIST)
-			return grpc_call_errorf(
-			    call, GRPC_STATUS_ALREADY_EXISTS,
+			return grpc_call_failf(
+			    call, r,
 			    "pod sandbox with name %s (namespace %s, uid %s, "
 			    "attempt %u) already exists as %s",
 			    req->config->metadata->name, req->config->metadata->namespace_,
 			    req->config->metadata->uid, req->config->metadata->attempt, dup);
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return grpc_call_failf(call, r, "out of memory");
 	}
 	r = pod_run(cr, pod, err, sizeof(err));
 	if (r < 0)
@@ -135,7 +156,7 @@ run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	pthread_mutex_unlock(&pod->mu);
 	if (r < 0) {
 		pod_unref(pod);
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "RunPodSandbox: %s", err);
+		return fail_external(call, r, "RunPodSandbox", err);
 	}
 	log_info(grpc_call_id(call), "pod %s (%s/%s) ready%s%s", pod->id,
 		 pod->config->metadata->namespace_, pod->config->metadata->name,
@@ -143,9 +164,9 @@ run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	Runtime__V1__RunPodSandboxResponse resp;
 	runtime__v1__run_pod_sandbox_response__init(&resp);
 	resp.pod_sandbox_id = pod->id;
-	r = grpc_call_send(call, &resp.base);
+	r = grpc_call_reply(call, &resp.base);
 	pod_unref(pod);
-	return r < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return r;
 }
 
 /* Find a pod by full id or unique prefix, as crictl users type them. */
@@ -225,7 +246,7 @@ send_empty(struct grpc_call *call, const ProtobufCMessageDescriptor *d)
 {
 	ProtobufCMessage m;
 	protobuf_c_message_init(d, &m);
-	return grpc_call_send(call, &m) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+	return grpc_call_reply(call, &m);
 }
 
 static int
@@ -238,9 +259,7 @@ stop_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	struct pod *pod = lock_pod(cr, req->pod_sandbox_id, &amb);
 	if (!pod) {
 		if (amb)
-			return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-						"pod sandbox id prefix %.64s is ambiguous",
-						req->pod_sandbox_id);
+			return fail_lookup(call, req->pod_sandbox_id, amb);
 		/* Stopping a pod that does not exist is not an error (kubelet retries). */
 		return send_empty(call, &runtime__v1__stop_pod_sandbox_response__descriptor);
 	}
@@ -250,7 +269,7 @@ stop_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		log_info(grpc_call_id(call), "pod %s stopped", pod->id);
 	unlock_pod(pod);
 	if (r < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "StopPodSandbox: %s", err);
+		return fail_external(call, r, "StopPodSandbox", err);
 	return send_empty(call, &runtime__v1__stop_pod_sandbox_response__descriptor);
 }
 
@@ -264,9 +283,7 @@ remove_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	struct pod *pod = lock_pod(cr, req->pod_sandbox_id, &amb);
 	if (!pod) {
 		if (amb)
-			return grpc_call_errorf(call, GRPC_STATUS_INVALID_ARGUMENT,
-						"pod sandbox id prefix %.64s is ambiguous",
-						req->pod_sandbox_id);
+			return fail_lookup(call, req->pod_sandbox_id, amb);
 		return send_empty(call, &runtime__v1__remove_pod_sandbox_response__descriptor);
 	}
 	char err[1024];
@@ -281,7 +298,7 @@ remove_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	}
 	unlock_pod(pod);
 	if (r < 0)
-		return grpc_call_errorf(call, GRPC_STATUS_UNKNOWN, "RemovePodSandbox: %s", err);
+		return fail_external(call, r, "RemovePodSandbox", err);
 	return send_empty(call, &runtime__v1__remove_pod_sandbox_response__descriptor);
 }
 
@@ -362,14 +379,13 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	int amb;
 	struct pod *pod = read_lock_pod(cr, req->pod_sandbox_id, &amb);
 	if (!pod)
-		return grpc_call_errorf(call,
-					amb ? GRPC_STATUS_INVALID_ARGUMENT : GRPC_STATUS_NOT_FOUND,
-					"pod sandbox %.64s %s", req->pod_sandbox_id,
-					amb ? "is an ambiguous id prefix" : "not found");
+		return fail_lookup(call, req->pod_sandbox_id, amb);
 	cleanup_free struct status_buf *b = calloc(1, sizeof(*b));
 	cleanup_free char *info = req->verbose ? verbose_info(pod) : NULL;
-	int r = GRPC_STATUS_RESOURCE_EXHAUSTED;
-	if (b) {
+	int r;
+	if (!b) {
+		r = grpc_call_failf(call, ENOMEM, "out of memory");
+	} else {
 		fill_status(pod, b);
 		Runtime__V1__PodSandboxStatusResponse resp;
 		runtime__v1__pod_sandbox_status_response__init(&resp);
@@ -382,7 +398,7 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 			resp.n_info = 1;
 			resp.info = &ep;
 		}
-		r = grpc_call_send(call, &resp.base) < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+		r = grpc_call_reply(call, &resp.base);
 	}
 	read_unlock_pod(pod);
 	return r;
@@ -443,7 +459,7 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	}
 	pthread_mutex_unlock(&p->mu);
 	if (!items || !ptrs)
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED, "out of memory");
+		return grpc_call_failf(call, ENOMEM, "out of memory");
 	size_t out = 0;
 	for (size_t i = 0; i < k; i++) {
 		/* One pod's st_mu at a time, never held across the send: two Lists holding
@@ -478,9 +494,10 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	for (size_t i = 0; i < k; i++)
 		pod_unref(items[i].pod);
 	if (r == -EMSGSIZE)
-		return grpc_call_errorf(call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-					"the list is larger than 16 MiB; use a filter");
-	return r < 0 ? GRPC_STATUS_INTERNAL : GRPC_STATUS_OK;
+		return grpc_call_failf(call, r, "the list is larger than 16 MiB; use a filter");
+	if (r < 0)
+		return grpc_call_failf(call, r, "cannot send the list: %s", strerror(-r));
+	return GRPC_STATUS_OK;
 }
 
 int

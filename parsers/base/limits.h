@@ -91,6 +91,9 @@
 
 /* Logging: longest untrusted string quoted into a log line. */
 #define LOG_MAX_UNTRUSTED 256u
+/* A CRI call's error message (daemon/core/error.h), NUL included: longer ones are cut and end
+ * in "..." (the grpc-message header that carries it is percent-encoded into 1 KiB too). */
+#define ERROR_MSG_MAX 1024u
 
 /* ---- pods (daemon/pods/) ------------------------------------------------------------------ */
 /* RunPodSandbox: port mappings, labels plus annotations, their bytes together (the Kubernetes
