@@ -129,6 +129,10 @@ load_config(char *err, size_t errsz)
 			 arg_log_level);
 		return config_free(c);
 	}
+	if (config_fill_runtime_roots(c) < 0) {
+		snprintf(err, errsz, "out of memory");
+		return config_free(c);
+	}
 	if (config_validate(c, err, errsz) < 0)
 		return config_free(c);
 	return c;

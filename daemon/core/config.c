@@ -117,8 +117,23 @@ add_runtime(struct config *c, const char *name, const char *path, const char *ro
 	struct config_runtime *rt = runtime_get(c, name, 1);
 	if (!rt)
 		return -ENOMEM;
-	if (set_str(&rt->path, path) < 0 || set_str(&rt->root, root) < 0)
+	if (set_str(&rt->path, path) < 0 || (root && set_str(&rt->root, root) < 0))
 		return -ENOMEM;
+	return 0;
+}
+
+int
+config_fill_runtime_roots(struct config *c)
+{
+	for (size_t i = 0; i < c->n_runtimes; i++) {
+		struct config_runtime *rt = &c->runtimes[i];
+		if (rt->root)
+			continue;
+		if (asprintf(&rt->root, "%s/%s", c->runroot, rt->name) < 0) {
+			rt->root = NULL;
+			return -ENOMEM;
+		}
+	}
 	return 0;
 }
 
@@ -143,8 +158,8 @@ config_new_defaults(void)
 	    set_str(&c->cni_conf_dir, "/etc/cni/net.d") < 0 ||
 	    strv_set_csv(&c->cni_bin_dirs, "/usr/lib/cni,/opt/cni/bin") < 0 ||
 	    strv_set_csv(&c->unqualified_search, "docker.io") < 0 ||
-	    add_runtime(c, "runc", "/usr/sbin/runc", "/run/crisp/runc") < 0 ||
-	    add_runtime(c, "crun", "/usr/bin/crun", "/run/crisp/crun") < 0)
+	    add_runtime(c, "runc", "/usr/sbin/runc", NULL) < 0 ||
+	    add_runtime(c, "crun", "/usr/bin/crun", NULL) < 0)
 		return config_free(c);
 	return c;
 }
@@ -541,8 +556,8 @@ config_validate(const struct config *c, char *err, size_t errsz)
 	}
 	for (size_t i = 0; i < c->n_runtimes; i++) {
 		const struct config_runtime *rt = &c->runtimes[i];
-		if (!rt->path || !rt->root) {
-			snprintf(err, errsz, "[runtime.%s]: needs both path and root", rt->name);
+		if (!rt->path) { /* a missing root defaults under the runroot */
+			snprintf(err, errsz, "[runtime.%s]: needs a path", rt->name);
 			return -EINVAL;
 		}
 	}
@@ -578,9 +593,11 @@ config_print(const struct config *c, FILE *f)
 		config_cgroup_driver_name(c->cgroup_driver));
 	fprintf(f, "conmon = %s\nhelper_dir = %s\n\n[runtime]\ndefault = %s\n", c->conmon,
 		c->helper_dir, c->default_runtime);
-	for (size_t i = 0; i < c->n_runtimes; i++)
-		fprintf(f, "\n[runtime.%s]\npath = %s\nroot = %s\n", c->runtimes[i].name,
-			c->runtimes[i].path, c->runtimes[i].root);
+	for (size_t i = 0; i < c->n_runtimes; i++) {
+		fprintf(f, "\n[runtime.%s]\npath = %s\n", c->runtimes[i].name, c->runtimes[i].path);
+		if (c->runtimes[i].root) /* unset until config_fill_runtime_roots */
+			fprintf(f, "root = %s\n", c->runtimes[i].root);
+	}
 	fprintf(f, "\n[cni]\nconf_dir = %s\n", c->cni_conf_dir);
 	print_strv(f, "bin_dirs", &c->cni_bin_dirs);
 	fprintf(f, "\n[registries]\n");

@@ -87,6 +87,10 @@ int config_validate(const struct config *c, char *err, size_t errsz);
 /* Find a runtime handler by name ("" means the default). NULL when unknown. */
 const struct config_runtime *config_find_runtime(const struct config *c, const char *name);
 
+/* Give every runtime without a root one under the runroot (<runroot>/<name>), so two crispds
+ * with different runroots never share OCI runtime state. Call once runroot is final. */
+int config_fill_runtime_roots(struct config *c);
+
 /* Print c in the config file's own format; the output loads back to the same config. */
 int config_print(const struct config *c, FILE *f);
 

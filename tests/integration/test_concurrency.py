@@ -51,7 +51,8 @@ class Env:
         os.makedirs(self.net_d)
         os.makedirs(self.bin_dir)
         self.write_conf()
-        self.rt_root = os.path.join(tmp, "runc-root")
+        # The default runtime root is <runroot>/<handler> (issue 13): no [runtime.runc] here.
+        self.rt_root = os.path.join(tmp, "crispd", "run", "runc")
         self.hang_rt = os.path.join(tmp, "hangrt")
         self.created = set()
         self.d = factory("crispd", config_text=self.config_text())
@@ -69,9 +70,8 @@ class Env:
                     'exec /usr/sbin/runc "$@"\n')
         os.chmod(self.hang_rt, 0o755)
         return ("[cni]\nconf_dir = %s\nbin_dirs = /usr/lib/cni,%s\n"
-                "[runtime.runc]\npath = /usr/sbin/runc\nroot = %s\n"
                 "[runtime.hang]\npath = %s\nroot = %s\n"
-                % (self.net_d, self.bin_dir, self.rt_root, self.hang_rt, self.rt_root))
+                % (self.net_d, self.bin_dir, self.hang_rt, self.rt_root))
 
     def write_conf(self, extra=()):
         with open(os.path.join(self.net_d, "10-conc.conflist"), "w") as f:

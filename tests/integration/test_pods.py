@@ -137,7 +137,7 @@ class Env:
         cgroups = sorted(os.listdir("/sys/fs/cgroup/pids/crisp")) \
             if os.path.isdir("/sys/fs/cgroup/pids/crisp") else []
         cgroups = [c for c in cgroups if c.startswith("crisp-")]
-        runc = subprocess.run(["runc", "--root", "/run/crisp/runc", "list", "-q"],
+        runc = subprocess.run(["runc", "--root", os.path.join(run, "runc"), "list", "-q"],
                               capture_output=True, text=True).stdout.split()
         chains = sorted(re.findall(r"^-N (CNI-(?!HOSTPORT)[\w-]+)", nat, re.M))
         return {"mounts": mounts, "links": links, "ips": ips, "dirs": dirs, "records": recs,
@@ -396,8 +396,10 @@ def failing_conf(env, kind):
     return base
 
 
-def pid_of_infra(pod_id):
-    out = subprocess.run(["runc", "--root", "/run/crisp/runc", "state", pod_id],
+def pid_of_infra(env, pod_id):
+    # The runtime root defaults to <runroot>/<handler> (issue 13).
+    out = subprocess.run(["runc", "--root", os.path.join(env.d.tmp, "run", "runc"), "state",
+                          pod_id],
                          capture_output=True, text=True)
     return json.loads(out.stdout)["pid"] if out.returncode == 0 else None
 
@@ -408,7 +410,7 @@ def test_shared_pid_namespace_infra(env):
     pid = env.run(env.pod_config("shared", pid_pod=True))
     assert env.status(pid).status.linux.namespaces.options.pid == env.pb.POD
     info = env.info(pid)
-    infra = pid_of_infra(pid)
+    infra = pid_of_infra(env, pid)
     assert infra
     with open("/proc/%d/cmdline" % infra) as f:
         assert f.read().split("\0")[0] == "/pause"
@@ -421,7 +423,7 @@ def test_shared_pid_namespace_infra(env):
     assert re.search(r"^NoNewPrivs:\s+1$", status, re.M)
     assert re.search(r"^Uid:\s+65534", status, re.M)
     env.stop(pid)
-    assert pid_of_infra(pid) is None
+    assert pid_of_infra(env, pid) is None
     env.remove(pid)
     after = env.snapshot()
     assert after["runc"] == before["runc"] and after["cgroups"] == before["cgroups"]

@@ -32,6 +32,13 @@ test_defaults(void **state)
 	assert_string_equal(config_find_runtime(c, "")->path, "/usr/sbin/runc");
 	assert_string_equal(config_find_runtime(c, "crun")->path, "/usr/bin/crun");
 	assert_null(config_find_runtime(c, "kata"));
+	/* The runtime roots follow the runroot (two crispds never share runc state). */
+	assert_null(config_find_runtime(c, "runc")->root);
+	free(c->runroot);
+	c->runroot = strdup("/run/other");
+	assert_int_equal(config_fill_runtime_roots(c), 0);
+	assert_string_equal(config_find_runtime(c, "runc")->root, "/run/other/runc");
+	assert_string_equal(config_find_runtime(c, "crun")->root, "/run/other/crun");
 	assert_int_equal(c->cni_bin_dirs.n, 2);
 	assert_string_equal(c->cni_conf_dir, "/etc/cni/net.d");
 	char err[256];
