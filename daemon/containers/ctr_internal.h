@@ -30,6 +30,9 @@ const char *ctr_cgroups_path(const ctr_record *r);
 
 /* A container with one reference, owning rec. NULL on ENOMEM (rec is not freed then). */
 struct ctr *ctr_new(ctr_record *rec);
+/* At start, after the records are loaded: remove containers that have files but no record
+ * (ctr_reconcile.c). */
+void ctr_reconcile_orphans(struct crisp *cr);
 /* rec->state read under c->st_mu. */
 int ctr_state(struct ctr *c);
 /* Lifecycle (ctr_ops.c). Callers hold c->mu (not st_mu) except for create. */

@@ -415,6 +415,7 @@ ctrs_init(struct crisp *cr, struct ctrs **ret)
 	(void)store_clean_temp(cs->rec_dir);
 	cr->ctrs = cs;
 	load_all(cr);
+	ctr_reconcile_orphans(cr);
 	if (pthread_create(&cs->monitor, NULL, monitor_main, cr) == 0)
 		cs->monitor_started = 1;
 	log_info(0, "%zu containers restored", cs->n);

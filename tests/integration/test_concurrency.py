@@ -69,9 +69,18 @@ class Env:
             f.write('#!/bin/sh\nfor a in "$@"; do [ "$a" = start ] && exec sleep 1000; done\n'
                     'exec /usr/sbin/runc "$@"\n')
         os.chmod(self.hang_rt, 0o755)
+        # "slowcreate": `create` works, then the wrapper lingers, so crispd sits between
+        # `runtime create` and writing the container's record.
+        self.slow_rt = os.path.join(self.tmp, "slowcreate")
+        with open(self.slow_rt, "w") as f:
+            f.write('#!/bin/sh\n/usr/sbin/runc "$@"; rc=$?\n'
+                    'for a in "$@"; do [ "$a" = create ] && sleep 3; done\nexit $rc\n')
+        os.chmod(self.slow_rt, 0o755)
         return ("[cni]\nconf_dir = %s\nbin_dirs = /usr/lib/cni,%s\n"
                 "[runtime.hang]\npath = %s\nroot = %s\n"
-                % (self.net_d, self.bin_dir, self.hang_rt, self.rt_root))
+                "[runtime.slowcreate]\npath = %s\nroot = %s\n"
+                % (self.net_d, self.bin_dir, self.hang_rt, self.rt_root, self.slow_rt,
+                   self.rt_root))
 
     def write_conf(self, extra=()):
         with open(os.path.join(self.net_d, "10-conc.conflist"), "w") as f:
@@ -229,3 +238,32 @@ def test_run_pod_burst(env):
                           capture_output=True, text=True).stdout.splitlines()[1:]
     assert kids == []
     assert env.snapshot() == before
+
+
+def test_kill_during_create_container_is_reconciled_at_start(env):
+    """SIGKILL between `runtime create` and the record: the restarted crispd removes the
+    runtime's "created" container, its conmon, its overlay mount and its files (issue 13)."""
+    pod = env.run_pod("k", handler="slowcreate")
+    before = env.snapshot()
+    t = threading.Thread(target=lambda: pytest.raises(grpc.RpcError, env.create, pod, "k"))
+    t.start()
+    deadline = time.time() + 30
+    while not subprocess.run(["runc", "--root", env.rt_root, "list", "-q"],
+                             capture_output=True, text=True).stdout.split():
+        assert time.time() < deadline, "runc create never ran"
+        time.sleep(0.05)
+    env.d.proc.kill()
+    env.d.proc.wait()
+    t.join(10)
+    assert env.snapshot()["runc"] != before["runc"]  # a created container nobody knows
+    env.ch.close()
+    env.d.proc = None
+    env.d.start()
+    env.ch = grpc.insecure_channel(env.d.target())
+    env.s = __import__("cri.api_pb2_grpc", fromlist=["x"]).RuntimeServiceStub(env.ch)
+    assert "not in any record" in env.d.log()
+    time.sleep(4)  # the wrapper's linger ends; conmon then exits
+    after = env.snapshot()
+    assert after == before
+    assert len(env.s.ListContainers(env.pb.ListContainersRequest(), timeout=10).containers) == 0
+    env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=60)

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Start-up reconcile of containers that have files but no record: crispd was stopped or
+ * killed during CreateContainer after `runtime create` and before the record was written.
+ * Their OCI runtime state ("created"), conmon, overlay mount, bundle and storage are removed,
+ * and each removal is logged.
+ * runs in: daemon/privileged. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "daemon/containers/containers.h"
+#include "daemon/containers/ctr_internal.h"
+#include "daemon/containers/ctr_rootfs.h"
+#include "daemon/containers/ctr_runtime.h"
+#include "daemon/core/log.h"
+#include "daemon/core/store.h"
+#include "daemon/crisp.h"
+#include "parsers/base/macro.h"
+
+/* Only ids crisp generates (64 lowercase hex) are ever touched. */
+static int
+is_id(const char *s)
+{
+	size_t i = 0;
+	for (; s[i]; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return i == 64;
+}
+
+/* `runtime delete --force` in every runtime root that knows the id; kills the container's
+ * processes, after which its conmon exits. */
+static void
+delete_runtime_state(struct crisp *cr, const char *id)
+{
+	const struct config *cfg = crisp_config_lock(cr);
+	for (size_t i = 0; i < cfg->n_runtimes; i++) {
+		const struct config_runtime *rt = &cfg->runtimes[i];
+		char p[4400];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/%s", rt->root, id);
+		if (!rt->root || lstat(p, &st) < 0)
+			continue;
+		struct helper_ctx h = {.dir = cr->helper_dir,
+				       .timeout_ms = (uint64_t)cfg->helper_timeout_s * 1000u};
+		struct rt_ctx rc = {.rt = rt,
+				    .systemd = cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD,
+				    .helpers = &h};
+		char *args[] = {UNCONST("delete"), UNCONST("--force"), UNCONST(id), NULL};
+		char err[512] = "";
+		if (rt_simple(&rc, args, err, sizeof(err)) < 0)
+			log_warn(0, "container %s: %s", id, err);
+	}
+	crisp_config_unlock(cr);
+}
+
+static void
+remove_orphan(struct crisp *cr, const char *id)
+{
+	struct ctrs *cs = cr->ctrs;
+	char bundle[4400], rootfs[4500], storage[4400], exitf[4400];
+	snprintf(bundle, sizeof(bundle), "%s/%s", cs->run_dir, id);
+	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
+	snprintf(storage, sizeof(storage), "%s/%s", cs->store_dir, id);
+	snprintf(exitf, sizeof(exitf), "%s/%s", cs->exit_dir, id);
+	delete_runtime_state(cr, id);
+	int r = ctr_rootfs_umount(rootfs);
+	if (r == 0)
+		r = store_remove_tree(bundle);
+	if (r == 0)
+		r = store_remove_tree(storage);
+	(void)unlink(exitf);
+	if (r < 0)
+		log_warn(0, "container %s: not in any record; cleanup: %s", id, strerror(-r));
+	else
+		log_warn(0,
+			 "container %s: not in any record (crispd stopped during CreateContainer); "
+			 "removed its runtime state, conmon, rootfs mount and files",
+			 id);
+}
+
+static void
+scan(struct crisp *cr, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		int amb = 0;
+		if (!is_id(de->d_name))
+			continue;
+		struct ctr *c = ctrs_get(cr->ctrs, de->d_name, &amb);
+		if (c) {
+			ctr_unref(c);
+			continue;
+		}
+		remove_orphan(cr, de->d_name);
+	}
+	if (d)
+		(void)closedir(d);
+}
+
+void
+ctr_reconcile_orphans(struct crisp *cr)
+{
+	scan(cr, cr->ctrs->run_dir);
+	scan(cr, cr->ctrs->store_dir); /* storage whose bundle was already gone */
+}
