@@ -18,6 +18,7 @@
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
 #include "daemon/crisp.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
 /* Only ids crisp generates (64 lowercase hex) are ever touched. */
@@ -39,7 +40,7 @@ delete_runtime_state(struct crisp *cr, const char *id)
 	const struct config *cfg = crisp_config_lock(cr);
 	for (size_t i = 0; i < cfg->n_runtimes; i++) {
 		const struct config_runtime *rt = &cfg->runtimes[i];
-		char p[4400];
+		char p[CRISP_PATH_MAX];
 		struct stat st;
 		snprintf(p, sizeof(p), "%s/%s", rt->root, id);
 		if (!rt->root || lstat(p, &st) < 0)
@@ -61,11 +62,16 @@ static void
 remove_orphan(struct crisp *cr, const char *id)
 {
 	struct ctrs *cs = cr->ctrs;
-	char bundle[4400], rootfs[4500], storage[4400], exitf[4400];
-	snprintf(bundle, sizeof(bundle), "%s/%s", cs->run_dir, id);
-	snprintf(rootfs, sizeof(rootfs), "%s/rootfs", bundle);
-	snprintf(storage, sizeof(storage), "%s/%s", cs->store_dir, id);
-	snprintf(exitf, sizeof(exitf), "%s/%s", cs->exit_dir, id);
+	char bundle[CRISP_PATH_MAX], rootfs[CRISP_PATH_MAX], storage[CRISP_PATH_MAX], exitf[CRISP_PATH_MAX];
+	if ((size_t)snprintf(bundle, sizeof(bundle), "%s/%s", cs->run_dir, id) >= sizeof(bundle) ||
+	    (size_t)snprintf(rootfs, sizeof(rootfs), "%s/%s/rootfs", cs->run_dir, id) >=
+		sizeof(rootfs) ||
+	    (size_t)snprintf(storage, sizeof(storage), "%s/%s", cs->store_dir, id) >=
+		sizeof(storage) ||
+	    (size_t)snprintf(exitf, sizeof(exitf), "%s/%s", cs->exit_dir, id) >= sizeof(exitf)) {
+		log_warn(0, "container %s: not in any record; paths too long to clean up", id);
+		return;
+	}
 	delete_runtime_state(cr, id);
 	int r = ctr_rootfs_umount(rootfs);
 	if (r == 0)
