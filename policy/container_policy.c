@@ -204,11 +204,11 @@ container_policy_thermal_throttle_path(unsigned cpu, char *buf, size_t sz)
 }
 
 bool
-container_policy_no_new_privs(bool privileged, bool request_nnp, bool allow_escalation)
+container_policy_no_new_privs(bool privileged, bool request_nnp, bool force, bool allow_escalation)
 {
 	if (request_nnp)
 		return true;
-	return !privileged && !allow_escalation;
+	return force && !privileged && !allow_escalation;
 }
 
 #define DEV(t, ma, mi)                                                                             \

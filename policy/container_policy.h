@@ -74,12 +74,14 @@ int container_policy_thermal_throttle_path(unsigned cpu, char *buf, size_t sz);
 
 /* ---- no_new_privs -------------------------------------------------------------------------- */
 
-/* no_new_privs is on unless the container is privileged or explicitly allowed to escalate.
- * CRI cannot say "explicitly" (kubelet sends no_new_privs=false both when
- * allowPrivilegeEscalation is true and when it is unset), so "explicitly allowed" is the
- * crisp.io/allow-privilege-escalation="true" annotation (validate_annotation). request_nnp is
- * the CRI field; it can only turn the bit on. */
-bool container_policy_no_new_privs(bool privileged, bool request_nnp, bool allow_escalation);
+/* no_new_privs as CRI asks (request_nnp), as the CRI conformance suite and kubelet expect:
+ * kubelet sends false unless the pod says allowPrivilegeEscalation: false, and images that rely
+ * on setuid binaries (su, ping) need it off. With force (the node's
+ * [policy] no_new_privileges = always) it is on for every unprivileged container unless the
+ * pod opts out with the crisp.io/allow-privilege-escalation="true" annotation
+ * (allow_escalation, see validate_annotation). request_nnp true always wins. */
+bool container_policy_no_new_privs(bool privileged, bool request_nnp, bool force,
+				   bool allow_escalation);
 
 /* ---- device cgroup ------------------------------------------------------------------------- */
 

@@ -296,6 +296,8 @@ write_spec(struct create_ctx *x, char *err, size_t errsz)
 				 .volume_dir = vol,
 				 .cgroups_path = x->cgroups,
 				 .cgroup_driver = x->cfg->cgroup_driver,
+				 .nnp = x->cfg->no_new_privileges,
+				 .seccomp_unset = x->cfg->seccomp_unset,
 				 .min_oom_score_adj = min_oom_score_adj(caps),
 				 .host_caps = caps};
 	cleanup_free char *json = NULL;

@@ -542,7 +542,8 @@ build_process(struct spec_ctx *c, json_t **ret)
 		return -ENOMEM;
 	int r = 0;
 	bool esc = allow_escalation(c, &r);
-	bool nnp = container_policy_no_new_privs(c->privileged, c->sc && c->sc->no_new_privs, esc);
+	bool nnp = container_policy_no_new_privs(c->privileged, c->sc && c->sc->no_new_privs,
+						 c->in->nnp == CONFIG_NNP_ALWAYS, esc);
 	if (r == 0)
 		r = spec_set(proc, "terminal", json_boolean(c->in->cfg->tty));
 	if (r == 0)

@@ -35,6 +35,8 @@ struct ctr_spec_in {
 	const char *volume_dir;	 /* directory under which image VOLUMEs get their dirs */
 	const char *cgroups_path;
 	enum cgroup_driver cgroup_driver;
+	enum config_nnp nnp;		 /* [policy] no_new_privileges */
+	enum config_seccomp_unset seccomp_unset; /* [policy] seccomp_unset */
 	/* Highest privilege the daemon itself holds: a negative oom_score_adj or a
 	 * capability the daemon lacks is clamped to what the host allows (logged by caller). */
 	int min_oom_score_adj;

@@ -16,9 +16,10 @@ enum spec_seccomp_kind {
 	SPEC_SECCOMP_LOCALHOST,
 };
 
-/* The request's profile. crisp reads an unset or empty profile as RuntimeDefault (stricter
- * than kubelet's historical "unconfined" default): only an explicit Unconfined turns seccomp
- * off. The deprecated seccomp_profile_path is honoured when the typed field is absent. */
+/* The request's profile. An unset or empty profile is what [policy] seccomp_unset says:
+ * RuntimeDefault by default (stricter than CRI's "unconfined"; kubelet always sends an explicit
+ * profile), or unconfined. The deprecated seccomp_profile_path is honoured when the typed
+ * field is absent. */
 static int
 seccomp_kind(struct spec_ctx *c, enum spec_seccomp_kind *ret)
 {
@@ -46,8 +47,12 @@ seccomp_kind(struct spec_ctx *c, enum spec_seccomp_kind *ret)
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 	const char *path = c->sc ? c->sc->seccomp_profile_path : NULL;
 #pragma GCC diagnostic pop
-	if (!path || !path[0] || strcmp(path, "runtime/default") == 0 ||
-	    strcmp(path, "docker/default") == 0)
+	if (!path || !path[0]) {
+		if (c->in->seccomp_unset == CONFIG_SECCOMP_UNSET_UNCONFINED)
+			*ret = SPEC_SECCOMP_UNCONFINED;
+		return 0;
+	}
+	if (strcmp(path, "runtime/default") == 0 || strcmp(path, "docker/default") == 0)
 		return 0;
 	if (strcmp(path, "unconfined") == 0) {
 		*ret = SPEC_SECCOMP_UNCONFINED;

@@ -17,6 +17,21 @@
 #include "parsers/base/macro.h"
 
 static const char *const cgroup_driver_names[CGROUP_DRIVER_COUNT] = {"cgroupfs", "systemd"};
+static const char *const nnp_names[CONFIG_NNP_COUNT] = {"request", "always"};
+static const char *const seccomp_unset_names[CONFIG_SECCOMP_UNSET_COUNT] = {"runtime-default",
+									    "unconfined"};
+
+const char *
+config_nnp_name(enum config_nnp v)
+{
+	return (unsigned)v < CONFIG_NNP_COUNT ? nnp_names[v] : "?";
+}
+
+const char *
+config_seccomp_unset_name(enum config_seccomp_unset v)
+{
+	return (unsigned)v < CONFIG_SECCOMP_UNSET_COUNT ? seccomp_unset_names[v] : "?";
+}
 
 const char *
 config_cgroup_driver_name(enum cgroup_driver d)
@@ -145,6 +160,8 @@ config_new_defaults(void)
 		return NULL;
 	c->log_level = LOG_LEVEL_INFO;
 	c->cgroup_driver = CGROUP_DRIVER_CGROUPFS;
+	c->no_new_privileges = CONFIG_NNP_REQUEST;
+	c->seccomp_unset = CONFIG_SECCOMP_UNSET_RUNTIME_DEFAULT;
 	c->layer_max_bytes = 16ull << 30;
 	c->helper_timeout_s = 60;
 	c->pull_timeout_s = 1800;
@@ -477,6 +494,36 @@ load_limits(struct load_ctx *x, const char *s, const char *k, const char *v)
 	return fail(x, s, k, "unknown key");
 }
 
+/* The index of v in names[0..n), or -1. */
+static int
+name_index(const char *const *names, int n, const char *v)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int
+load_policy(struct load_ctx *x, const char *s, const char *k, const char *v)
+{
+	int i;
+	if (strcmp(k, "no_new_privileges") == 0) {
+		if ((i = name_index(nnp_names, CONFIG_NNP_COUNT, v)) < 0)
+			return fail(x, s, k, "\"%.60s\" is not one of request, always", v);
+		x->c->no_new_privileges = (enum config_nnp)i;
+		return 1;
+	}
+	if (strcmp(k, "seccomp_unset") == 0) {
+		if ((i = name_index(seccomp_unset_names, CONFIG_SECCOMP_UNSET_COUNT, v)) < 0)
+			return fail(x, s, k, "\"%.60s\" is not one of runtime-default, unconfined",
+				    v);
+		x->c->seccomp_unset = (enum config_seccomp_unset)i;
+		return 1;
+	}
+	return fail(x, s, k, "unknown key");
+}
+
 static int
 on_ini_line(void *user, const char *section, const char *name, const char *value)
 {
@@ -497,6 +544,8 @@ on_ini_line(void *user, const char *section, const char *name, const char *value
 		return load_registries(x, section, name, value);
 	if (strcmp(section, "limits") == 0)
 		return load_limits(x, section, name, value);
+	if (strcmp(section, "policy") == 0)
+		return load_policy(x, section, name, value);
 	if (section[0] == '\0')
 		return fail(x, "(none)", name, "keys must be inside a section such as [crisp]");
 	return fail(x, section, name, "unknown section");
@@ -610,6 +659,8 @@ config_print(const struct config *c, FILE *f)
 		snprintf(key, sizeof(key), "mirror.%s", c->mirrors[i].registry);
 		print_strv(f, key, &c->mirrors[i].mirrors);
 	}
+	fprintf(f, "\n[policy]\nno_new_privileges = %s\nseccomp_unset = %s\n",
+		config_nnp_name(c->no_new_privileges), config_seccomp_unset_name(c->seccomp_unset));
 	fprintf(f, "\n[limits]\n");
 	for (size_t i = 0; i < ELEMENTSOF(limit_keys); i++) {
 		const char *base = (const char *)c;

@@ -18,6 +18,21 @@ enum cgroup_driver {
 	CGROUP_DRIVER_COUNT
 };
 
+/* [policy] no_new_privileges: what a container's no_new_privs is. */
+enum config_nnp {
+	CONFIG_NNP_REQUEST, /* as the request says (CRI; kubelet sends false unless the pod says
+			     * allowPrivilegeEscalation: false) */
+	CONFIG_NNP_ALWAYS,  /* on for every unprivileged container, whatever the request says */
+	CONFIG_NNP_COUNT
+};
+
+/* [policy] seccomp_unset: the profile of a container whose request names none. */
+enum config_seccomp_unset {
+	CONFIG_SECCOMP_UNSET_RUNTIME_DEFAULT, /* crisp's RuntimeDefault (stricter than CRI) */
+	CONFIG_SECCOMP_UNSET_UNCONFINED,      /* no filter, as CRI's own default */
+	CONFIG_SECCOMP_UNSET_COUNT
+};
+
 struct strv {
 	char **v;
 	size_t n;
@@ -59,6 +74,9 @@ struct config {
 	struct config_mirror *mirrors;
 	size_t n_mirrors;
 	char *certs_dir; /* <certs_dir>/<host>/: extra CAs (*.crt, *.pem) for that registry */
+	/* [policy] */
+	enum config_nnp no_new_privileges;
+	enum config_seccomp_unset seccomp_unset;
 	/* [limits] */
 	uint64_t layer_max_bytes;
 	uint32_t helper_timeout_s;
@@ -95,5 +113,7 @@ int config_fill_runtime_roots(struct config *c);
 int config_print(const struct config *c, FILE *f);
 
 const char *config_cgroup_driver_name(enum cgroup_driver d);
+const char *config_nnp_name(enum config_nnp v);
+const char *config_seccomp_unset_name(enum config_seccomp_unset v);
 
 #endif

@@ -121,7 +121,8 @@ def results(penv, probe_image):
     SC = pb.LinuxContainerSecurityContext
     return run_probes(penv, probe_image.probe, {
         "root": plain + (None,),
-        "nonroot": plain + (SC(run_as_user=pb.Int64Value(value=1000)),),
+        # As kubelet sends it for allowPrivilegeEscalation: false.
+        "nonroot": plain + (SC(run_as_user=pb.Int64Value(value=1000), no_new_privs=True),),
         "unconfined": plain + (SC(seccomp=pb.SecurityProfile(
             profile_type=pb.SecurityProfile.Unconfined)),),
         "privileged": priv + (SC(privileged=True),),
@@ -158,7 +159,8 @@ def assert_masked_and_readonly(r, label, writers):
 
 def test_default_profile_root(results):
     r = results["root"]
-    assert r["status"] == {"CapEff": DEFAULT_CAPS, "CapBnd": DEFAULT_CAPS, "NoNewPrivs": "1",
+    # no_new_privs as requested: kubelet sends false unless allowPrivilegeEscalation: false.
+    assert r["status"] == {"CapEff": DEFAULT_CAPS, "CapBnd": DEFAULT_CAPS, "NoNewPrivs": "0",
                            "Seccomp": "2"}
     assert_blocked(r, "root")
     assert_allowed_work(r)
@@ -193,7 +195,7 @@ def test_privileged_has_no_seccomp_and_all_capabilities(results):
 
 def test_unconfined_does_what_the_default_forbids(results):
     r = results["unconfined"]
-    assert r["status"] == {"CapEff": DEFAULT_CAPS, "CapBnd": DEFAULT_CAPS, "NoNewPrivs": "1",
+    assert r["status"] == {"CapEff": DEFAULT_CAPS, "CapBnd": DEFAULT_CAPS, "NoNewPrivs": "0",
                            "Seccomp": "0"}
     assert_allowed_work(r)
     c = r["calls"]
@@ -224,3 +226,63 @@ def test_unconfined_does_what_the_default_forbids(results):
     # mount (the kernel's own EPERM).
     assert c["unshare_ns"] == (-1, "EPERM") and c["mount"] == (-1, "EPERM"), c
     assert_masked_and_readonly(r, "unconfined", ("EROFS",))
+
+
+# ---- no_new_privs as requested (issue 10): a setuid-root binary raises the effective uid of a
+# uid-1000 process only when no_new_privs is off; [policy] no_new_privileges = always forces it.
+EUID_C = b"""
+#include <stdio.h>
+#include <unistd.h>
+int main(void) { printf("euid=%d uid=%d\\n", (int)geteuid(), (int)getuid()); return 0; }
+"""
+
+
+@pytest.fixture(scope="module")
+def suid_image(tmp_path_factory):
+    tmp = str(tmp_path_factory.mktemp("policy-suid"))
+    src, exe = os.path.join(tmp, "euid.c"), os.path.join(tmp, "euid")
+    with open(src, "wb") as f:
+        f.write(EUID_C)
+    subprocess.run(["gcc", "-static", "-O2", "-o", exe, src], check=True, capture_output=True)
+    with open(exe, "rb") as f:
+        data = f.read()
+    reg = oi.Registry(tmp)
+    layer = oi.tar_layer([("euid", "file", data, 0o4755)])
+    oi.push_image(reg, "test/suid", "v1", [oi.busybox_layer(), layer])
+    reg.suid = "%s/test/suid:v1" % reg.addr
+    yield reg
+    reg.stop()
+
+
+def euid_of(e, image, sc):
+    cid = e.run(image, ["/euid"], name="euid-%d" % len(e.created), security_context=sc)
+    st = e.wait_exit(cid)
+    assert st.exit_code == 0, e.out(cid)
+    return e.out(cid).strip()
+
+
+def test_no_new_privs_as_requested(penv, suid_image):
+    pb = penv.pb
+    penv.pull(suid_image.suid)
+    penv.pod_id, penv.pod_cfg = pod(penv, "suid")
+    SC = pb.LinuxContainerSecurityContext
+    user = pb.Int64Value(value=1000)
+    assert euid_of(penv, suid_image.suid, SC(run_as_user=user)) == "euid=0 uid=1000"
+    assert euid_of(penv, suid_image.suid, SC(run_as_user=user, no_new_privs=True)) == \
+        "euid=1000 uid=1000"
+
+
+def test_no_new_privs_forced_by_policy(crispd_factory, cri, suid_image, tmp_path):
+    d = crispd_factory("forced", config_text="[policy]\nno_new_privileges = always\n").start()
+    e = Env(d, cri, str(tmp_path))
+    try:
+        pb = e.pb
+        e.pull(suid_image.suid)
+        e.pods = []
+        e.pod_id, e.pod_cfg = pod(e, "forced")
+        SC = pb.LinuxContainerSecurityContext
+        assert euid_of(e, suid_image.suid, SC(run_as_user=pb.Int64Value(value=1000))) == \
+            "euid=1000 uid=1000"
+        e.s.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=e.pod_id), timeout=60)
+    finally:
+        e.ch.close()

@@ -63,6 +63,9 @@ static const char overrides[] = "# comment\n"
 				"insecure = reg.local:5000\n"
 				"certs_dir = /srv/certs\n"
 				"mirror.docker.io = mirror.example:5000, m2.example\n"
+				"[policy]\n"
+				"no_new_privileges = always\n"
+				"seccomp_unset = unconfined\n"
 				"[limits]\n"
 				"layer_max_bytes = 2G\n"
 				"helper_timeout_seconds = 30\n";
@@ -92,6 +95,8 @@ test_overrides(void **state)
 	assert_int_equal(c->mirrors[0].mirrors.n, 2);
 	assert_int_equal(c->layer_max_bytes, 2ull << 30);
 	assert_int_equal(c->helper_timeout_s, 30);
+	assert_int_equal(c->no_new_privileges, CONFIG_NNP_ALWAYS);
+	assert_int_equal(c->seccomp_unset, CONFIG_SECCOMP_UNSET_UNCONFINED);
 	config_free(c);
 }
 
@@ -105,6 +110,9 @@ static const struct bad_case bad_cases[] = {
     {"[crisp]\nroot = relative/dir\n", "test.conf:2: [crisp] root: not an absolute path"},
     {"[crisp]\nroot = /a/../etc\n", "test.conf:2: [crisp] root: not an absolute path"},
     {"[crisp]\ncgroup_driver = cgroupv3\n", ":2: [crisp] cgroup_driver"},
+    {"[policy]\nno_new_privileges = never\n", ":2: [policy] no_new_privileges: \"never\" is not"},
+    {"[policy]\nseccomp_unset = RuntimeDefault\n", ":2: [policy] seccomp_unset: \"Runtime"},
+    {"[policy]\nseccomp = x\n", ":2: [policy] seccomp: unknown key"},
     {"[crisp]\n\n\nfrobnicate = 1\n", "test.conf:4: [crisp] frobnicate: unknown key"},
     {"[nonsense]\nx = 1\n", "test.conf:2: [nonsense] x: unknown section"},
     {"x = 1\n", "test.conf:1: [(none)] x: keys must be inside a section"},

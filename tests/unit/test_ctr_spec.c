@@ -418,11 +418,21 @@ test_nnp(void **state)
 	struct {
 		bool privileged, request, annotation;
 		const char *value;
+		enum config_nnp mode;
 		bool want;
 	} cases[] = {
-	    {false, false, false, NULL, true},   {true, false, false, NULL, false},
-	    {false, false, true, "true", false}, {false, true, true, "true", true},
-	    {false, false, true, "false", true}, {true, true, false, NULL, true},
+	    /* [policy] no_new_privileges = request (default): the request decides */
+	    {false, false, false, NULL, CONFIG_NNP_REQUEST, false},
+	    {true, false, false, NULL, CONFIG_NNP_REQUEST, false},
+	    {false, true, false, NULL, CONFIG_NNP_REQUEST, true},
+	    {true, true, false, NULL, CONFIG_NNP_REQUEST, true},
+	    {false, false, true, "true", CONFIG_NNP_REQUEST, false},
+	    /* = always: on for unprivileged containers unless the pod opts out */
+	    {false, false, false, NULL, CONFIG_NNP_ALWAYS, true},
+	    {true, false, false, NULL, CONFIG_NNP_ALWAYS, false},
+	    {false, false, true, "true", CONFIG_NNP_ALWAYS, false},
+	    {false, true, true, "true", CONFIG_NNP_ALWAYS, true},
+	    {false, false, true, "false", CONFIG_NNP_ALWAYS, true},
 	};
 
 	f->pod.annotations = f->annp;
@@ -435,6 +445,7 @@ test_nnp(void **state)
 		f->sc.no_new_privs = cases[i].request;
 		f->pod.n_annotations = cases[i].annotation;
 		f->ann.value = UNCONST(cases[i].value);
+		f->in.nnp = cases[i].mode;
 		json_t *j = build(f, NULL);
 		assert_int_equal(
 		    json_is_true(jpath(jpath(j, "process", NULL), "noNewPrivileges", NULL)),
@@ -443,6 +454,7 @@ test_nnp(void **state)
 	}
 	f->pod.n_annotations = 1, f->ann.value = UNCONST("yes");
 	build(f, "annotation");
+	f->in.nnp = CONFIG_NNP_REQUEST;
 }
 
 static void
@@ -566,7 +578,18 @@ test_seccomp(void **state)
 			    "SCMP_ACT_ALLOW");
 	json_decref(j);
 
+	/* [policy] seccomp_unset = unconfined: an unset profile gets no filter */
+	f->in.seccomp_unset = CONFIG_SECCOMP_UNSET_UNCONFINED;
+	j = build(f, NULL);
+	assert_null(jpath(jpath(j, "linux", NULL), "seccomp", NULL));
+	json_decref(j);
 	f->sc.seccomp = &f->seccomp;
+	f->seccomp.profile_type = RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__RuntimeDefault;
+	j = build(f, NULL); /* ...but an explicit RuntimeDefault still does */
+	assert_non_null(jpath(jpath(j, "linux", NULL), "seccomp", NULL));
+	json_decref(j);
+	f->in.seccomp_unset = CONFIG_SECCOMP_UNSET_RUNTIME_DEFAULT;
+
 	f->seccomp.profile_type = RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Unconfined;
 	j = build(f, NULL);
 	assert_null(jpath(jpath(j, "linux", NULL), "seccomp", NULL));

@@ -186,6 +186,8 @@ struct run_case {
 	const char *id;
 	uint32_t uid;
 	bool privileged, readonly;
+	bool request_nnp;     /* the CRI no_new_privs field */
+	enum config_nnp nnp; /* [policy] no_new_privileges */
 	char **volumes;
 	const char *script;
 	const char *const *want; /* lines that must appear */
@@ -202,6 +204,7 @@ run_case(struct env *e, const struct run_case *rc)
 	Crisp__State__ImageConfig img = CRISP__STATE__IMAGE_CONFIG__INIT;
 	cfg.linux = &lc, lc.security_context = &sc;
 	sc.privileged = rc->privileged, sc.readonly_rootfs = rc->readonly;
+	sc.no_new_privs = rc->request_nnp;
 	cfg.command = SV("/bin/sh", "-c", rc->script), cfg.n_command = 3;
 	img.os = UNCONST("linux");
 	img.env = SV("FOO=from image", "PATH=/bin"), img.n_env = 2;
@@ -222,6 +225,7 @@ run_case(struct env *e, const struct run_case *rc)
 	    .volume_dir = e->vol,
 	    .cgroups_path = cg,
 	    .min_oom_score_adj = self_oom_adj(),
+	    .nnp = rc->nnp,
 	    .host_caps = self_status_hex("CapBnd:"),
 	};
 	char *json = NULL, err[512] = "";
@@ -251,6 +255,7 @@ test_runc_root(void **state)
 {
 	const struct run_case rc = {
 	    .id = "crisp-spec-root",
+	    .nnp = CONFIG_NNP_ALWAYS, /* no_new_privs from the node's policy, not the request */
 	    /* /proc/kcore may be absent (this CI kernel has none): masked means "0 bytes or
 	     * missing"; /proc/interrupts always exists and is never empty unmasked (see the
 	     * privileged case). */
@@ -273,6 +278,7 @@ test_runc_nonroot(void **state)
 	    .id = "crisp-spec-user",
 	    .uid = 1000,
 	    .readonly = true,
+	    .request_nnp = true,
 	    .volumes = SV("/data"),
 	    .script = PROBE "touch /data/x && echo volume=rw",
 	    .want =

@@ -201,12 +201,17 @@ test_no_new_privs(void **state)
 {
 	(void)state;
 	/* privileged, request, allow_escalation -> nnp */
-	assert_true(container_policy_no_new_privs(false, false, false));
-	assert_true(container_policy_no_new_privs(false, true, false));
-	assert_false(container_policy_no_new_privs(false, false, true));
-	assert_false(container_policy_no_new_privs(true, false, false));
-	assert_true(container_policy_no_new_privs(true, true, false));
-	assert_true(container_policy_no_new_privs(false, true, true));
+	/* (privileged, request, force, annotation): the request decides by default... */
+	assert_false(container_policy_no_new_privs(false, false, false, false));
+	assert_true(container_policy_no_new_privs(false, true, false, false));
+	assert_false(container_policy_no_new_privs(true, false, false, false));
+	assert_true(container_policy_no_new_privs(true, true, false, false));
+	assert_true(container_policy_no_new_privs(false, true, false, true));
+	/* ...force turns it on for unprivileged containers unless the pod opts out. */
+	assert_true(container_policy_no_new_privs(false, false, true, false));
+	assert_false(container_policy_no_new_privs(false, false, true, true));
+	assert_false(container_policy_no_new_privs(true, false, true, false));
+	assert_true(container_policy_no_new_privs(false, true, true, true));
 }
 
 static int
