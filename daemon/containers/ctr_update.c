@@ -3,6 +3,9 @@
  * ReopenContainerLog (through conmon's control FIFO).
  * runs in: daemon/privileged. */
 #include <errno.h>
+#include <time.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -134,6 +137,21 @@ update_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	return grpc_call_reply(call, &resp.base);
 }
 
+/* True once path exists (polled every LOG_REOPEN_POLL_MS), false after max_ms. */
+static bool
+wait_for_file(const char *path, unsigned max_ms)
+{
+	struct stat st;
+	for (unsigned waited = 0;; waited += LOG_REOPEN_POLL_MS) {
+		if (lstat(path, &st) == 0)
+			return true;
+		if (waited >= max_ms)
+			return false;
+		struct timespec ts = {0, (long)LOG_REOPEN_POLL_MS * 1000000L};
+		(void)nanosleep(&ts, NULL);
+	}
+}
+
 /* conmon listens on <bundle>/ctl; message type 2 means "reopen the log file". */
 static int
 reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
@@ -148,8 +166,9 @@ reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 				       req->container_id);
 	pthread_mutex_lock(&c->st_mu);
 	int running = c->rec->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
-	char ctl[CRISP_PATH_MAX];
-	int fits = path_fmt(ctl, sizeof(ctl), "%s/ctl", c->rec->bundle) == 0;
+	char ctl[CRISP_PATH_MAX], logp[CRISP_PATH_MAX];
+	int fits = path_fmt(ctl, sizeof(ctl), "%s/ctl", c->rec->bundle) == 0 &&
+		   path_fmt(logp, sizeof(logp), "%s", c->rec->log_path) == 0;
 	pthread_mutex_unlock(&c->st_mu);
 	ctr_unref(c);
 	if (!running || !fits)
@@ -167,6 +186,12 @@ reopen_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 					 ctl, strerror(-r));
 		return grpc_call_fail(call, &e);
 	}
+	/* kubelet renames the file, calls Reopen, then reads the new one: answer only once
+	 * conmon has made it. */
+	if (!wait_for_file(logp, LOG_REOPEN_WAIT_MS))
+		return grpc_call_failf(call, ETIMEDOUT,
+				       "ReopenContainerLog: conmon did not reopen %s within %u ms",
+				       logp, LOG_REOPEN_WAIT_MS);
 	Runtime__V1__ReopenContainerLogResponse resp;
 	runtime__v1__reopen_container_log_response__init(&resp);
 	return grpc_call_reply(call, &resp.base);

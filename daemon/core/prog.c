@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon/core/proctree.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 
 static uint64_t
@@ -97,13 +99,24 @@ kill_and_reap(pid_t pid, int pidfd, int *status)
 		;
 }
 
+/* The process a `runc exec` started (o->kill_pid_file), held by a pidfd from as soon as the
+ * runtime wrote its pid. */
+struct pid_watch {
+	const char *path;
+	int pidfd;
+	pid_t pid;
+};
+
 /* Pump stdin/stdout/stderr until the child exits and its pipes close, or the deadline. */
 static int
-pump(const struct prog_opts *o, int fds[3], int pidfd, struct sink *out, struct sink *err)
+pump(const struct prog_opts *o, int fds[3], int pidfd, struct sink *out, struct sink *err,
+     struct pid_watch *w)
 {
 	size_t in_off = 0;
 	uint64_t deadline = mono_ms() + o->timeout_ms;
 	for (;;) {
+		if (w->path && w->pidfd < 0)
+			(void)proctree_open_pid_file(w->path, &w->pidfd, &w->pid);
 		/* Once the child has exited its pidfd stays readable: stop watching it, or a
 		 * grandchild that keeps the pipes open would make this loop spin until the
 		 * deadline. */
@@ -116,7 +129,10 @@ pump(const struct prog_opts *o, int fds[3], int pidfd, struct sink *out, struct 
 		uint64_t now = mono_ms();
 		if (now >= deadline)
 			return -ETIMEDOUT;
-		if (poll(p, 4, (int)(deadline - now)) < 0 && errno != EINTR)
+		uint64_t wait = deadline - now;
+		if (w->path && w->pidfd < 0 && wait > PROG_PID_FILE_POLL_MS)
+			wait = PROG_PID_FILE_POLL_MS; /* until the pid file appears */
+		if (poll(p, 4, (int)wait) < 0 && errno != EINTR)
 			return -errno;
 		if (p[3].revents & POLLIN)
 			pidfd = -1;
@@ -141,22 +157,18 @@ pump(const struct prog_opts *o, int fds[3], int pidfd, struct sink *out, struct 
 	}
 }
 
+/* At the deadline of a `runc exec`: the command and everything it started go first (through
+ * the pidfd taken when the pid file appeared), then the runtime gets a moment to reap its
+ * child and exit on its own, so no zombie is left for the container's init to ignore. */
 static void
-kill_from_pid_file(const char *path)
+kill_exec_tree(struct pid_watch *w, int runtime_pidfd)
 {
-	char buf[32];
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	(void)close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	char *end = NULL;
-	long pid = strtol(buf, &end, 10);
-	if (end != buf && pid > 1 && pid < (1L << 22))
-		(void)kill((pid_t)pid, SIGKILL);
+	if (w->pidfd < 0 && proctree_open_pid_file(w->path, &w->pidfd, &w->pid) < 0)
+		return; /* no pid yet: the command never started */
+	(void)proctree_kill(w->pidfd, w->pid);
+	struct pollfd p = {runtime_pidfd, POLLIN, 0};
+	while (poll(&p, 1, PROCTREE_EXIT_WAIT_MS) < 0 && errno == EINTR)
+		;
 }
 
 /* Run with stdio on /dev/null and a file; wait for the exit only. */
@@ -218,13 +230,16 @@ prog_run(const struct prog_opts *o, struct prog_result *ret)
 	(void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
 	cleanup_close int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	struct sink out = {.max = o->stdout_max}, err = {.max = o->stderr_max};
-	r = pidfd < 0 ? -errno : pump(o, fds, pidfd, &out, &err);
+	struct pid_watch w = {.path = o->kill_pid_file, .pidfd = -EBADF};
+	r = pidfd < 0 ? -errno : pump(o, fds, pidfd, &out, &err, &w);
 	for (int i = 0; i < 3; i++)
 		if (fds[i] >= 0)
 			closep(&fds[i]);
 	int status = 0;
-	if (r == -ETIMEDOUT && o->kill_pid_file)
-		kill_from_pid_file(o->kill_pid_file);
+	if (r == -ETIMEDOUT && w.path)
+		kill_exec_tree(&w, pidfd);
+	if (w.pidfd >= 0)
+		closep(&w.pidfd);
 	if (r < 0)
 		kill_and_reap(pid, pidfd, &status);
 	else

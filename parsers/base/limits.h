@@ -80,6 +80,23 @@
 /* ExecSync: the longest timeout honoured (s); 0 or more means this (one day, as
  * GRPC_MAX_TIMEOUT_MS). */
 #define EXECSYNC_MAX_TIMEOUT_S 86400u
+/* ReopenContainerLog answers once conmon has made the new log file (kubelet reads it next):
+ * polled every LOG_REOPEN_POLL_MS for at most LOG_REOPEN_WAIT_MS (conmon reopens within a
+ * millisecond or so; seconds mean it is stuck). */
+#define LOG_REOPEN_WAIT_MS 5000u
+#define LOG_REOPEN_POLL_MS 5u
+/* ExecSync's timeout kills the command's whole process tree (daemon/core/proctree.c): at most
+ * PROCTREE_MAX_PROCS processes (a container's pids cgroup is the real bound; this one keeps
+ * the walk finite), each /proc/<pid>/task/<pid>/children read into PROCTREE_CHILDREN_READ_MAX
+ * bytes (one page: ~580 pids; more children than that are not found), pids up to the
+ * kernel's PID_MAX_LIMIT, and up to PROCTREE_EXIT_WAIT_MS for the killed root to exit. */
+#define PROCTREE_MAX_PROCS         4096u
+#define PROCTREE_CHILDREN_READ_MAX 4096u
+#define PROCTREE_PID_MAX           4194304L
+#define PROCTREE_EXIT_WAIT_MS      2000u
+/* How often prog_run looks for a `runc exec --pid-file` until it appears (usually within a
+ * few ms of the start). */
+#define PROG_PID_FILE_POLL_MS 10u
 /* StopContainer: the longest grace period honoured before SIGKILL (s). */
 #define STOP_MAX_TIMEOUT_S 86400
 

@@ -275,6 +275,14 @@ def test_exec_sync(env, registry):
     # container's PID 1, sleep, does not reap).
     ps = env.exec(cid, ["sh", "-c", "cat /proc/[0-9]*/stat | grep -c '(sleep) [^Z]'"])
     assert ps.stdout.strip() == b"1", ps
+    # ...and so is everything it started (issue 10): the shell's background jobs too.
+    t0 = time.time()
+    with pytest.raises(grpc.RpcError) as e:
+        env.exec(cid, ["sh", "-c", "sleep 101 & sleep 102 & sleep 103; wait"], timeout=1)
+    assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert time.time() - t0 < 10
+    ps = env.exec(cid, ["sh", "-c", "cat /proc/[0-9]*/stat | grep -c '(sleep) [^Z]'"])
+    assert ps.stdout.strip() == b"1", ps
     # 20 MB of output: capped, reported, memory bounded.
     r = env.exec(cid, ["head", "-c", "20000000", "/dev/zero"], timeout=30)
     assert len(r.stdout) < 16 << 20 and len(r.stdout) > 15 << 20
@@ -429,8 +437,10 @@ def test_update_resources_live_and_reopen_log(env, registry):
     time.sleep(0.5)
     os.rename(path, path + ".1")
     env.s.ReopenContainerLog(pb.ReopenContainerLogRequest(container_id=cid), timeout=10)
+    # Reopen answers only once the new file exists (kubelet reads it right away).
+    assert os.path.exists(path)
     deadline = time.time() + 10
-    while not (os.path.exists(path) and "tick" in open(path).read()):
+    while "tick" not in open(path).read():
         assert time.time() < deadline
         time.sleep(0.1)
     env.stop(cid, timeout=0)
