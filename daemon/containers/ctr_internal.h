@@ -40,6 +40,7 @@ struct ctr_create_in {
 	const Runtime__V1__ContainerConfig *cfg;
 	const char *pod_id;
 	uint64_t req;
+	uint64_t deadline_ns; /* the call's (grpc_call_deadline_ns), 0 = none */
 };
 
 /* Create a container. The errno says what failed, for the errno table (core/error.h):
@@ -47,8 +48,9 @@ struct ctr_create_in {
  * pod or no such image; later steps return theirs. The message goes to err. */
 int ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, char *err,
 	       size_t errsz);
-/* Start a created container: -EBUSY when it is not in the created state. */
-int ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz);
+/* Start a created container: -EBUSY when it is not in the created state, -ETIMEDOUT when the
+ * runtime did not answer by deadline_ns (the call's, 0 = none) or its own limit. */
+int ctr_start(struct crisp *cr, struct ctr *c, uint64_t deadline_ns, char *err, size_t errsz);
 int ctr_stop(struct crisp *cr, struct ctr *c, int64_t timeout_s, char *err, size_t errsz);
 int ctr_remove(struct crisp *cr, struct ctr *c, char *err, size_t errsz);
 

@@ -349,6 +349,7 @@ static void
 undo_create(struct create_ctx *x)
 {
 	char e[512];
+	x->rc.deadline_ns = 0; /* undoing runs on its own limits, past the request's deadline */
 	if (x->created) {
 		char *args[] = {UNCONST("delete"), UNCONST("--force"), x->id, NULL};
 		(void)rt_simple(&x->rc, args, e, sizeof(e));
@@ -424,8 +425,11 @@ create_steps(struct create_ctx *x, char **ret_id, char *err, size_t errsz)
 	if (r == 0)
 		r = write_spec(x, err, errsz);
 	int pid = 0;
-	if (r == 0 && (r = run_conmon(x, &pid, err, errsz)) == 0)
+	if (r == 0) {
+		/* Whatever conmon's outcome, the runtime may have made state: undo deletes it. */
 		x->created = 1;
+		r = run_conmon(x, &pid, err, errsz);
+	}
 	if (r == 0)
 		r = save_new(x, pid, ret_id);
 	return r;
@@ -522,6 +526,7 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, char
 			 x.pod->runtime_handler);
 		r = -ENOENT;
 	}
+	x.rc.deadline_ns = in->deadline_ns;
 	if (r == 0)
 		r = create_steps(&x, ret_id, err, errsz);
 	if (r < 0)
@@ -536,7 +541,7 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, char
 /* ---- start, stop, remove -------------------------------------------------------------- */
 
 int
-ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
+ctr_start(struct crisp *cr, struct ctr *c, uint64_t deadline_ns, char *err, size_t errsz)
 {
 	ctr_record *r = c->rec;
 	if (ctr_state(c) != CRISP__STATE__CONTAINER_STATE__CTR_CREATED) {
@@ -548,6 +553,7 @@ ctr_start(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 	struct helper_ctx h;
 	int64_t t0 = ctr_now_ns(); /* the process may exit before `runtime start` returns */
 	int e = rt_ctx_of(cr, cfg, r->runtime_handler, &rc, &h);
+	rc.deadline_ns = deadline_ns;
 	char *args[] = {UNCONST("start"), r->id, NULL};
 	if (e == 0)
 		e = rt_simple(&rc, args, err, errsz);

@@ -47,8 +47,10 @@ create_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	struct crisp *cr = ud;
 	if (!req->config)
 		return grpc_call_failf(call, EINVAL, "config is required");
-	struct ctr_create_in in = {
-	    .cfg = req->config, .pod_id = req->pod_sandbox_id, .req = grpc_call_id(call)};
+	struct ctr_create_in in = {.cfg = req->config,
+				   .pod_id = req->pod_sandbox_id,
+				   .req = grpc_call_id(call),
+				   .deadline_ns = grpc_call_deadline_ns(call)};
 	char err[1024] = "";
 	char *id = NULL;
 	int r = ctr_create(cr, &in, &id, err, sizeof(err));
@@ -129,7 +131,7 @@ start_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	if (!c)
 		return st;
 	char err[1024];
-	int r = ctr_start(ud, c, err, sizeof(err));
+	int r = ctr_start(ud, c, grpc_call_deadline_ns(call), err, sizeof(err));
 	unlock_ctr(c);
 	if (r < 0) /* EBUSY (not created) stays FAILED_PRECONDITION */
 		return fail_external(call, r, "StartContainer", err);

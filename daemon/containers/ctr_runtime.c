@@ -61,7 +61,8 @@ rt_run(const struct rt_ctx *rc, char *const *args, unsigned timeout_ms, struct p
 			      .envp = rt_env,
 			      .stdout_max = RT_STATE_MAX_BYTES,
 			      .stderr_max = RT_MAX_STDERR,
-			      .timeout_ms = timeout_ms ? timeout_ms : RT_CMD_TIMEOUT_MS};
+			      .timeout_ms = prog_timeout_ms(timeout_ms ? timeout_ms : RT_CMD_TIMEOUT_MS,
+							    rc->deadline_ns)};
 	int r = prog_run(&o, res);
 	if (r == 0 && res->exited && res->status == 0)
 		return 0;
@@ -236,10 +237,14 @@ rt_conmon_create(const struct rt_ctx *rc, const struct conmon_opts *o, int *ret_
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	size_t len = 0;
-	if (r == 0 &&
-	    (r = read_sync(sync[0], buf, CONMON_SYNC_MAX_BYTES, &len, CONMON_CREATE_TIMEOUT_MS)) < 0)
-		snprintf(err, errsz, "conmon did not report within %u s",
-			 CONMON_CREATE_TIMEOUT_MS / 1000);
+	unsigned limit = prog_timeout_ms(CONMON_CREATE_TIMEOUT_MS, rc->deadline_ns);
+	if (r == 0 && (r = read_sync(sync[0], buf, CONMON_SYNC_MAX_BYTES, &len, limit)) < 0) {
+		/* conmon outlives its first process in a session of its own, with the runtime
+		 * it waits for; left alone, a hung `runtime create` keeps both forever. */
+		int k = prog_kill_group_from_pid_file(o->conmon_pid_file);
+		snprintf(err, errsz, "conmon did not report within %u ms (%s)", limit,
+			 k > 0 ? "killed" : "no conmon left to kill");
+	}
 	closep(&sync[0]);
 	if (r < 0) {
 		if (!err[0])

@@ -15,6 +15,9 @@ struct rt_ctx {
 	const struct config_runtime *rt; /* the pod's handler */
 	int systemd;                     /* cgroup_driver = systemd */
 	const struct helper_ctx *helpers;
+	/* The request's deadline (CLOCK_MONOTONIC ns, 0 = none): runtime commands and conmon's
+	 * report get what is left of it, capped by their own limits. Undo steps run with 0. */
+	uint64_t deadline_ns;
 };
 
 struct conmon_opts {
@@ -35,7 +38,10 @@ int rt_simple(const struct rt_ctx *rc, char *const *args, char *err, size_t errs
 int rt_state(const struct rt_ctx *rc, const char *id, struct rt_state *ret, char *err,
 	     size_t errsz);
 
-/* Start conmon, which runs `runtime create`; returns the container's init pid. */
+/* Start conmon, which runs `runtime create`; returns the container's init pid. When conmon
+ * does not report in time (CONMON_CREATE_TIMEOUT_MS or the deadline), its process group
+ * (conmon and the runtime it runs) is killed and -ETIMEDOUT returned: the caller still runs
+ * `runtime delete --force` for what the runtime may have made. */
 int rt_conmon_create(const struct rt_ctx *rc, const struct conmon_opts *o, int *ret_pid, char *err,
 		     size_t errsz);
 

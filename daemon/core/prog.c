@@ -83,7 +83,10 @@ spawn_child(const struct prog_opts *o, int in_r, int out_w, int err_w, pid_t *re
 	sigaddset(&defs, SIGPIPE);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &defs);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* A group of its own (pgid = pid), so a kill at the deadline reaches what it started. */
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at,
+				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
 	int r = posix_spawn(ret_pid, o->path, &fa, &at, o->argv, o->envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -93,8 +96,11 @@ spawn_child(const struct prog_opts *o, int in_r, int out_w, int err_w, pid_t *re
 static void
 kill_and_reap(pid_t pid, int pidfd, int *status)
 {
+	/* Still our unreaped child: neither its pid nor its group id can have been reused. The
+	 * group goes first (a plugin script's `sleep` would otherwise outlive it). */
+	(void)kill(-pid, SIGKILL);
 	if (pidfd < 0 || syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) < 0)
-		(void)kill(pid, SIGKILL); /* still our unreaped child: the pid cannot be reused */
+		(void)kill(pid, SIGKILL);
 	while (waitpid(pid, status, 0) < 0 && errno == EINTR)
 		;
 }
@@ -169,6 +175,55 @@ kill_exec_tree(struct pid_watch *w, int runtime_pidfd)
 	struct pollfd p = {runtime_pidfd, POLLIN, 0};
 	while (poll(&p, 1, PROCTREE_EXIT_WAIT_MS) < 0 && errno == EINTR)
 		;
+}
+
+/* The pid written in a pid file (by runc or conmon, trusted local programs), or -errno. */
+static int
+read_pid_file(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -ENOENT;
+	buf[n] = '\0';
+	char *end = NULL;
+	long pid = strtol(buf, &end, 10);
+	if (end == buf || pid <= 1 || pid >= (1L << 22))
+		return -EINVAL;
+	return (int)pid;
+}
+
+int
+prog_kill_group_from_pid_file(const char *path)
+{
+	int pid = read_pid_file(path);
+	if (pid < 0)
+		return pid;
+	/* Only a group leader: a stale file naming some other process must not kill its
+	 * group (and pid 1's group is never ours). */
+	if (getpgid((pid_t)pid) != (pid_t)pid)
+		return -ESRCH;
+	if (kill(-(pid_t)pid, SIGKILL) < 0)
+		return -errno;
+	return pid;
+}
+
+unsigned
+prog_timeout_ms(unsigned limit_ms, uint64_t deadline_ns)
+{
+	if (!deadline_ns)
+		return limit_ms;
+	struct timespec ts;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	if (deadline_ns <= now)
+		return 1;
+	uint64_t left = (deadline_ns - now + 999999u) / 1000000u;
+	return left < limit_ms ? (unsigned)left : limit_ms;
 }
 
 /* Run with stdio on /dev/null and a file; wait for the exit only. */

@@ -17,7 +17,7 @@ struct prog_opts {
 	size_t stdin_len;
 	size_t stdout_max; /* bytes kept; more makes the run fail with -EMSGSIZE */
 	size_t stderr_max; /* bytes kept; the rest is dropped (not an error) */
-	unsigned timeout_ms;
+	unsigned timeout_ms; /* see prog_timeout_ms() to cap it by a request's deadline */
 	/* Non-NULL: stdin is /dev/null and stdout+stderr go to this file (created 0600, or
 	 * appended), and nothing is captured. For programs that leave a process behind holding
 	 * their stdio (`runc run --detach`), where waiting for pipe EOF would never end. */
@@ -42,8 +42,20 @@ struct prog_result {
 
 /* Run and wait. Returns 0 when the program ran to completion (whatever its exit status),
  * -ETIMEDOUT (killed at the deadline), -EMSGSIZE (stdout over the cap; killed), or another
- * -errno if it could not be started. The result is filled in every case where it ran. */
+ * -errno if it could not be started. The result is filled in every case where it ran.
+ * The program starts in a process group of its own; when it is killed (deadline, cap), the
+ * whole group is, so a plugin script's own children (a `sleep`) do not outlive the run. */
 int prog_run(const struct prog_opts *o, struct prog_result *ret);
 void prog_result_done(struct prog_result *r);
+
+/* The time a program may run: limit_ms, or less when the request's deadline (CLOCK_MONOTONIC
+ * ns, 0 = none; grpc_call_deadline_ns) comes first; 1 ms once it has passed, so the run
+ * fails at once with -ETIMEDOUT instead of working for a client that gave up. */
+unsigned prog_timeout_ms(unsigned limit_ms, uint64_t deadline_ns);
+
+/* SIGKILL the process group whose leader's pid is written in path (conmon's -P file: conmon
+ * daemonises into a session of its own with the OCI runtime in it). The pid must lead its
+ * group, or nothing is killed. Returns the pid killed, or -errno. */
+int prog_kill_group_from_pid_file(const char *path);
 
 #endif

@@ -213,7 +213,7 @@ invoke(const struct cni_ctx *c, const struct cni_plugin *p, const char *cmd, con
 			      .stdin_len = strlen(conf),
 			      .stdout_max = CNI_MAX_RESULT_BYTES,
 			      .stderr_max = CNI_MAX_STDERR,
-			      .timeout_ms = CNI_PLUGIN_TIMEOUT_MS};
+			      .timeout_ms = prog_timeout_ms(CNI_PLUGIN_TIMEOUT_MS, c->deadline_ns)};
 	struct prog_result res = {0};
 	if (r == 0)
 		r = prog_run(&o, &res);

@@ -31,6 +31,9 @@ struct cni_ctx {
 	const struct helper_ctx *helpers;
 	const struct strv *bin_dirs;
 	const struct cni_attach *attach;
+	/* The request's deadline (CLOCK_MONOTONIC ns, 0 = none): each plugin gets what is left
+	 * of it, capped by CNI_PLUGIN_TIMEOUT_MS, and is killed (its process group) at it. */
+	uint64_t deadline_ns;
 };
 
 /* Name of the default network config file in dir (first in lexical order ending in .conf,

@@ -150,7 +150,7 @@ run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 			    req->config->metadata->uid, req->config->metadata->attempt, dup);
 		return grpc_call_failf(call, r, "out of memory");
 	}
-	r = pod_run(cr, pod, err, sizeof(err));
+	r = pod_run(cr, pod, grpc_call_deadline_ns(call), err, sizeof(err));
 	if (r < 0)
 		unlist(cr->pods, pod);
 	pthread_mutex_unlock(&pod->mu);

@@ -58,9 +58,10 @@ helpers_of(struct crisp *cr, const struct config *cfg, const struct pod *pod, st
 
 /* CNI ADD; fills pod IPs and the result kept for DEL. */
 static int
-network_up(struct crisp *cr, const struct config *cfg, struct pods *p, struct pod *pod, char *err,
-	   size_t errsz)
+network_up(struct crisp *cr, const struct config *cfg, struct pod *pod, uint64_t deadline_ns,
+	   char *err, size_t errsz)
 {
+	struct pods *p = cr->pods;
 	char *name = NULL;
 	int r = cni_find_conf(cfg->cni_conf_dir, &name);
 	if (r < 0) {
@@ -83,7 +84,8 @@ network_up(struct crisp *cr, const struct config *cfg, struct pods *p, struct po
 	struct cni_port ports[128];
 	struct cni_attach a;
 	attach_of(pod, ports, ELEMENTSOF(ports), &a);
-	struct cni_ctx c = {.helpers = &h, .bin_dirs = &cfg->cni_bin_dirs, .attach = &a};
+	struct cni_ctx c = {
+	    .helpers = &h, .bin_dirs = &cfg->cni_bin_dirs, .attach = &a, .deadline_ns = deadline_ns};
 	struct cni_result *res = NULL;
 	r = cni_add(&c, net, &res, err, errsz);
 	cni_netconf_free(net);
@@ -163,7 +165,8 @@ make_namespaces(const struct config *cfg, struct pod *pod, char *err, size_t err
 }
 
 static int
-run_steps(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err, size_t errsz)
+run_steps(struct crisp *cr, const struct config *cfg, struct pod *pod, uint64_t deadline_ns,
+	  char *err, size_t errsz)
 {
 	struct pods *p = cr->pods;
 	int r = pod_save(p, pod); /* CREATING: a crash from here on is undone at start */
@@ -184,7 +187,7 @@ run_steps(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err
 	}
 	r = make_namespaces(cfg, pod, err, errsz);
 	if (r == 0 && !pod->host_net)
-		r = network_up(cr, cfg, p, pod, err, errsz);
+		r = network_up(cr, cfg, pod, deadline_ns, err, errsz);
 	if (r == 0 && pod->pid_mode == RUNTIME__V1__NAMESPACE_MODE__POD)
 		r = infra_start(cr, cfg, pod, err, errsz);
 	if (r < 0)
@@ -207,7 +210,7 @@ run_steps(struct crisp *cr, const struct config *cfg, struct pod *pod, char *err
 }
 
 int
-pod_run(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
+pod_run(struct crisp *cr, struct pod *pod, uint64_t deadline_ns, char *err, size_t errsz)
 {
 	const struct config *cfg = crisp_config_lock(cr);
 	int r = 0;
@@ -215,7 +218,7 @@ pod_run(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 	    asprintf(&pod->ns_dir, "%s/%s", cr->pods->ns_root, pod->id) < 0)
 		r = -ENOMEM;
 	if (r == 0)
-		r = run_steps(cr, cfg, pod, err, errsz);
+		r = run_steps(cr, cfg, pod, deadline_ns, err, errsz);
 	crisp_config_unlock(cr);
 	if (r < 0) {
 		char e2[512];

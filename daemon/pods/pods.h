@@ -81,8 +81,10 @@ enum pod_state pod_get_state(struct pod *pod);
 /* Host network/IPC and the PID mode, from pod->config. */
 void pod_set_modes(struct pod *pod);
 
-/* Lifecycle steps (pod_run.c). Callers hold pod->mu. */
-int pod_run(struct crisp *cr, struct pod *pod, char *err, size_t errsz);
+/* Lifecycle steps (pod_run.c). Callers hold pod->mu. pod_run's CNI ADD ends at deadline_ns
+ * (the call's, CLOCK_MONOTONIC ns, 0 = none); a failed run is undone (CNI DEL included) on
+ * the steps' own limits. */
+int pod_run(struct crisp *cr, struct pod *pod, uint64_t deadline_ns, char *err, size_t errsz);
 int pod_stop(struct crisp *cr, struct pod *pod, char *err, size_t errsz);
 int pod_teardown(struct crisp *cr, struct pod *pod, char *err, size_t errsz);
 

@@ -20,6 +20,7 @@ import oci_images as oi
 CLIENTS = 8
 ROUNDS = 3
 LISTS = 200
+HANG_SLEEP = 4321  # seconds a hung plugin or runtime sleeps; found in ps by this number
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +55,7 @@ class Env:
         # The default runtime root is <runroot>/<handler> (issue 13): no [runtime.runc] here.
         self.rt_root = os.path.join(tmp, "crispd", "run", "runc")
         self.hang_rt = os.path.join(tmp, "hangrt")
+        self.hangcreate_rt = os.path.join(tmp, "hangcreate")
         self.created = set()
         self.d = factory("crispd", config_text=self.config_text())
         self.d.start()
@@ -64,11 +66,14 @@ class Env:
                           timeout=120)
 
     def config_text(self):
-        # "hang": an OCI runtime wrapper whose `start` never returns.
-        with open(self.hang_rt, "w") as f:
-            f.write('#!/bin/sh\nfor a in "$@"; do [ "$a" = start ] && exec sleep 1000; done\n'
-                    'exec /usr/sbin/runc "$@"\n')
-        os.chmod(self.hang_rt, 0o755)
+        # "hang": an OCI runtime wrapper whose `start` never returns; "hangcreate": one whose
+        # `create` (run by conmon) never returns. Their sleeps have a length of their own to
+        # be found by.
+        for path, cmd in ((self.hang_rt, "start"), (self.hangcreate_rt, "create")):
+            with open(path, "w") as f:
+                f.write('#!/bin/sh\nfor a in "$@"; do [ "$a" = %s ] && exec sleep %d; done\n'
+                        'exec /usr/sbin/runc "$@"\n' % (cmd, HANG_SLEEP))
+            os.chmod(path, 0o755)
         # "slowcreate": `create` works, then the wrapper lingers, so crispd sits between
         # `runtime create` and writing the container's record.
         self.slow_rt = os.path.join(self.tmp, "slowcreate")
@@ -79,8 +84,9 @@ class Env:
         return ("[cni]\nconf_dir = %s\nbin_dirs = /usr/lib/cni,%s\n"
                 "[runtime.hang]\npath = %s\nroot = %s\n"
                 "[runtime.slowcreate]\npath = %s\nroot = %s\n"
+                "[runtime.hangcreate]\npath = %s\nroot = %s\n"
                 % (self.net_d, self.bin_dir, self.hang_rt, self.rt_root, self.slow_rt,
-                   self.rt_root))
+                   self.rt_root, self.hangcreate_rt, self.rt_root))
 
     def write_conf(self, extra=()):
         with open(os.path.join(self.net_d, "10-conc.conflist"), "w") as f:
@@ -98,14 +104,14 @@ class Env:
         return self.s.RunPodSandbox(self.pb.RunPodSandboxRequest(
             config=self.pod_cfg(name), runtime_handler=handler), timeout=timeout).pod_sandbox_id
 
-    def create(self, pod_id, name):
+    def create(self, pod_id, name, timeout=60):
         pb = self.pb
         cfg = pb.ContainerConfig(metadata=pb.ContainerMetadata(name="c"),
                                  image=pb.ImageSpec(image=self.reg.bb),
                                  command=["sleep", "1000"], log_path="c.log")
         cid = self.s.CreateContainer(pb.CreateContainerRequest(
             pod_sandbox_id=pod_id, config=cfg, sandbox_config=self.pod_cfg(name)),
-            timeout=60).container_id
+            timeout=timeout).container_id
         self.created.add(cid)
         return cid
 
@@ -267,3 +273,99 @@ def test_kill_during_create_container_is_reconciled_at_start(env):
     assert after == before
     assert len(env.s.ListContainers(env.pb.ListContainersRequest(), timeout=10).containers) == 0
     env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=60)
+
+
+def hung_sleeps():
+    procs = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
+    return [l for l in procs.splitlines() if l.split()[1:] == ["sleep", str(HANG_SLEEP)]]
+
+
+def wait_for(cond, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def expect_deadline(fn, *args, **kw):
+    with pytest.raises(grpc.RpcError) as e:
+        fn(*args, **kw)
+    assert e.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED, e.value
+
+
+def test_hung_cni_plugin_fails_at_the_deadline(env):
+    """A CNI plugin whose ADD never returns costs its own RunPodSandbox only: it fails at the
+    call's deadline (not after the 120 s plugin limit), the plugin and its child are killed,
+    the CNI DEL that undoes it releases the veth and the IP, and meanwhile Lists and another
+    pod's run proceed (issue 13)."""
+    before = env.snapshot()
+    started = os.path.join(env.tmp, "sleepy-started")
+    with open(os.path.join(env.bin_dir, "sleepy"), "w") as f:
+        # A child sleep (no exec): killing only the script would leave it behind.
+        f.write('#!/bin/sh\ncat >/dev/null\nif [ "$CNI_COMMAND" = ADD ]; then\n'
+                '  touch %s; sleep %d; fi\nexit 0\n' % (started, HANG_SLEEP))
+    os.chmod(os.path.join(env.bin_dir, "sleepy"), 0o755)
+    env.write_conf(extra=[{"type": "sleepy"}])
+    t0 = time.monotonic()
+    hung = threading.Thread(target=expect_deadline, args=(env.run_pod, "hung"),
+                            kwargs={"timeout": 6})
+    hung.start()
+    wait_for(lambda: os.path.exists(started), 5, "the plugin never ran")
+    env.write_conf()  # the next pod gets a working network
+    other = env.run_pod("other", timeout=20)
+    for _ in range(20):
+        env.s.ListPodSandbox(env.pb.ListPodSandboxRequest(), timeout=2)
+    assert time.monotonic() - t0 < 6, "another pod waited for the hung one"
+    hung.join(15)
+    assert not hung.is_alive()
+    env.s.StopPodSandbox(env.pb.StopPodSandboxRequest(pod_sandbox_id=other), timeout=30)
+    env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=other), timeout=30)
+    # The request was undone a moment after its deadline, not at the plugin's 120 s limit.
+    wait_for(lambda: env.snapshot() == before and not hung_sleeps(), 10,
+             "not undone: %r" % env.snapshot())
+    assert time.monotonic() - t0 < 20
+    pods = env.s.ListPodSandbox(env.pb.ListPodSandboxRequest(), timeout=5).items
+    assert [p.metadata.name for p in pods] == []
+
+
+def test_hung_runtime_create_fails_at_the_deadline(env):
+    """An OCI runtime whose `create` never returns: CreateContainer fails at the call's
+    deadline, conmon and the runtime (its session) are killed, and no mount, runc state,
+    bundle or record is left; ListContainers and ContainerStatus answer meanwhile."""
+    pod = env.run_pod("hc", handler="hangcreate")
+    before = env.snapshot()
+    t0 = time.monotonic()
+    hung = threading.Thread(target=expect_deadline, args=(env.create, pod, "hc"),
+                            kwargs={"timeout": 5})
+    hung.start()
+    wait_for(hung_sleeps, 5, "the runtime never ran")
+    for _ in range(20):
+        env.s.ListContainers(env.pb.ListContainersRequest(), timeout=2)
+        env.s.PodSandboxStatus(env.pb.PodSandboxStatusRequest(pod_sandbox_id=pod), timeout=2)
+    hung.join(15)
+    assert not hung.is_alive()
+    wait_for(lambda: env.snapshot() == before and not hung_sleeps(), 10,
+             "not undone: %r" % env.snapshot())
+    assert time.monotonic() - t0 < 20
+    assert len(env.s.ListContainers(env.pb.ListContainersRequest(), timeout=5).containers) == 0
+    env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=30)
+
+
+def test_hung_runtime_start_fails_at_the_deadline(env):
+    """An OCI runtime whose `start` never returns: StartContainer fails at the call's
+    deadline with the runtime killed; the container stays created, and stop and remove
+    clean it up."""
+    pod = env.run_pod("hs", handler="hang")
+    before = env.snapshot()
+    cid = env.create(pod, "hs")
+    t0 = time.monotonic()
+    expect_deadline(env.s.StartContainer,
+                    env.pb.StartContainerRequest(container_id=cid), timeout=4)
+    wait_for(lambda: not hung_sleeps(), 6, "the hung `runtime start` was not killed")
+    assert time.monotonic() - t0 < 12
+    st = env.s.ContainerStatus(env.pb.ContainerStatusRequest(container_id=cid), timeout=5)
+    assert st.status.state == env.pb.CONTAINER_CREATED
+    env.s.StopContainer(env.pb.StopContainerRequest(container_id=cid, timeout=1), timeout=30)
+    env.s.RemoveContainer(env.pb.RemoveContainerRequest(container_id=cid), timeout=30)
+    assert env.snapshot() == before
+    env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=30)
