@@ -139,7 +139,8 @@ load_config(char *err, size_t errsz)
 }
 
 /* SIGHUP: load the file again and swap it in. Paths the running daemon already uses
- * (listen, root, runroot) keep their values until restart. */
+ * (listen, root, runroot) keep their values until restart. Runs on the loop thread: it never
+ * waits for a handler (crisp_config_swap_take takes a short lock only). */
 static void
 reload(struct crisp *cr)
 {
@@ -149,22 +150,25 @@ reload(struct crisp *cr)
 		log_error(0, "SIGHUP: configuration not reloaded: %s", err);
 		return;
 	}
-	pthread_rwlock_wrlock(&cr->cfg_lock);
-	struct config *old = cr->cfg;
+	/* The old snapshot may still be in use: copy its paths, never move them out of it. */
+	const struct config *old = crisp_config_lock(cr);
 	if (strcmp(n->listen, old->listen) != 0 || strcmp(n->root, old->root) != 0 ||
 	    strcmp(n->runroot, old->runroot) != 0)
 		log_warn(0, "SIGHUP: listen, root and runroot change only on restart");
-	char *keep[3] = {old->listen, old->root, old->runroot};
-	old->listen = n->listen;
-	old->root = n->root;
-	old->runroot = n->runroot;
-	n->listen = keep[0];
-	n->root = keep[1];
-	n->runroot = keep[2];
-	cr->cfg = n;
+	char *keep[3] = {strdup(old->listen), strdup(old->root), strdup(old->runroot)};
+	crisp_config_unlock(cr, old);
+	if (!keep[0] || !keep[1] || !keep[2]) {
+		for (size_t i = 0; i < ELEMENTSOF(keep); i++)
+			free(keep[i]);
+		config_free(n);
+		log_error(0, "SIGHUP: configuration not reloaded: out of memory");
+		return;
+	}
+	free(n->listen), n->listen = keep[0];
+	free(n->root), n->root = keep[1];
+	free(n->runroot), n->runroot = keep[2];
 	log_set_level(n->log_level);
-	pthread_rwlock_unlock(&cr->cfg_lock);
-	config_free(old);
+	crisp_config_swap_take(cr, n);
 	log_info(0, "configuration reloaded");
 }
 
@@ -336,7 +340,7 @@ main(int argc, char **argv)
 		return r < 0 ? 1 : 0;
 	}
 	log_set_level(cr.cfg->log_level);
-	pthread_rwlock_init(&cr.cfg_lock, NULL);
+	pthread_mutex_init(&cr.cfg_mu, NULL);
 	pthread_mutex_init(&cr.net_mu, NULL);
 	cr.events = events_new();
 	if (!cr.events) {

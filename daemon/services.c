@@ -7,18 +7,39 @@
 #include "daemon/crisp.h"
 #include "daemon/images/images.h"
 #include "daemon/pods/pods.h"
+#include "parsers/base/macro.h"
 
 const struct config *
 crisp_config_lock(struct crisp *c)
 {
-	pthread_rwlock_rdlock(&c->cfg_lock);
-	return c->cfg;
+	pthread_mutex_lock(&c->cfg_mu);
+	struct config *cfg = c->cfg;
+	cfg->refs++;
+	pthread_mutex_unlock(&c->cfg_mu);
+	return cfg;
 }
 
 void
-crisp_config_unlock(struct crisp *c)
+crisp_config_unlock(struct crisp *c, const struct config *cfg)
 {
-	pthread_rwlock_unlock(&c->cfg_lock);
+	struct config *mut = UNCONST(cfg); /* only the count changes; it is cfg_mu's */
+	pthread_mutex_lock(&c->cfg_mu);
+	int last = --mut->refs == 0 && mut != c->cfg;
+	pthread_mutex_unlock(&c->cfg_mu);
+	if (last) /* swapped out by a reload while we used it */
+		config_free(mut);
+}
+
+void
+crisp_config_swap_take(struct crisp *c, struct config *n)
+{
+	pthread_mutex_lock(&c->cfg_mu);
+	struct config *old = c->cfg;
+	c->cfg = n;
+	int unused = old->refs == 0;
+	pthread_mutex_unlock(&c->cfg_mu);
+	if (unused)
+		config_free(old);
 }
 
 static int

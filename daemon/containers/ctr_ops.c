@@ -71,7 +71,7 @@ ctr_runtime_alive(struct crisp *cr, struct ctr *c, int *ret_alive)
 	int r = rt_ctx_of(cr, cfg, c->rec->runtime_handler, &rc, &h);
 	if (r == 0)
 		r = rt_state(&rc, c->rec->id, &st, err, sizeof(err));
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	*ret_alive = r == 0 && (st.status == RT_STATUS_RUNNING || st.status == RT_STATUS_CREATED ||
 				st.status == RT_STATUS_PAUSED);
 	return r;
@@ -531,7 +531,7 @@ ctr_create(struct crisp *cr, const struct ctr_create_in *in, char **ret_id, char
 		r = create_steps(&x, ret_id, err, errsz);
 	if (r < 0)
 		undo_create(&x);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, x.cfg);
 	img_user_free(x.user);
 	image_record_free(x.img);
 	pod_unref(x.pod);
@@ -557,7 +557,7 @@ ctr_start(struct crisp *cr, struct ctr *c, uint64_t deadline_ns, char *err, size
 	char *args[] = {UNCONST("start"), r->id, NULL};
 	if (e == 0)
 		e = rt_simple(&rc, args, err, errsz);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	if (e < 0)
 		return e;
 	pthread_mutex_lock(&c->st_mu); /* the exit monitor may have marked it exited */
@@ -583,7 +583,7 @@ kill_ctr(struct crisp *cr, struct ctr *c, int sig, char *err, size_t errsz)
 	char *args[] = {UNCONST("kill"), c->rec->id, signame, NULL};
 	if (e == 0)
 		e = rt_simple(&rc, args, err, errsz);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	return e;
 }
 
@@ -642,7 +642,7 @@ ctr_remove(struct crisp *cr, struct ctr *c, char *err, size_t errsz)
 	char *args[] = {UNCONST("delete"), UNCONST("--force"), r->id, NULL};
 	if (e == 0)
 		e = rt_simple(&rc, args, err, errsz);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	if (e < 0)
 		return e;
 	char rootfs[CRISP_PATH_MAX], exitf[CRISP_PATH_MAX];

@@ -55,7 +55,7 @@ delete_runtime_state(struct crisp *cr, const char *id)
 		if (rt_simple(&rc, args, err, sizeof(err)) < 0)
 			log_warn(0, "container %s: %s", id, err);
 	}
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 }
 
 static void

@@ -359,7 +359,7 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	int r = rt ? rt_exec_sync(&rc, id, req->cmd, req->n_cmd, timeout_ms, pidf, &res, err,
 				  sizeof(err))
 		   : -ENOENT;
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	(void)unlink(pidf);
 	if (r == -ETIMEDOUT) {
 		prog_result_done(&res);

@@ -125,7 +125,7 @@ update_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		}
 		prog_result_done(&res);
 	}
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	if (r < 0) { /* the OCI runtime's update failed, or it could not run */
 		struct error e = {0};
 		(void)error_set_external(&e, r, "UpdateContainerResources: %s",

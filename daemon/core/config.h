@@ -52,6 +52,9 @@ struct config_mirror {
 };
 
 struct config {
+	/* Handlers holding this snapshot (crisp_config_lock in daemon/crisp.h), counted under
+	 * crisp's cfg_mu; not a setting. */
+	unsigned long refs;
 	/* [crisp] */
 	char *listen;
 	char *root;

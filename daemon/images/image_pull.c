@@ -637,7 +637,7 @@ image_pull(struct crisp *cr, const char *spec, const struct registry_auth *auth,
 	int r = resolve_ref(&p, cfg, spec, err, errsz);
 	if (r == 0)
 		r = find_source(&p, cfg, err, errsz);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	if (r == 0)
 		r = load_config(&p, err, errsz);
 	if (r == 0 && (r = chain_ids(&p)) < 0)

@@ -267,7 +267,7 @@ fsinfo_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	const struct config *cfg = crisp_config_lock(cr);
 	char mp[CRISP_PATH_MAX];
 	snprintf(mp, sizeof(mp), "%s", cfg->root);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	fsid.mountpoint = mp;
 	Runtime__V1__FilesystemUsage fu, *fup = &fu;
 	runtime__v1__filesystem_usage__init(&fu);

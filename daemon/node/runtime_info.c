@@ -249,7 +249,7 @@ status_handler(struct grpc_call *call, const ProtobufCMessage *req, void *ud)
 		resp.info = b->infop;
 	}
 	int s = grpc_call_reply(call, &resp.base);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	return s;
 }
 
@@ -266,7 +266,7 @@ runtime_config_handler(struct grpc_call *call, const ProtobufCMessage *req, void
 	lin.cgroup_driver = cfg->cgroup_driver == CGROUP_DRIVER_SYSTEMD
 				? RUNTIME__V1__CGROUP_DRIVER__SYSTEMD
 				: RUNTIME__V1__CGROUP_DRIVER__CGROUPFS;
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	Runtime__V1__RuntimeConfigResponse resp;
 	runtime__v1__runtime_config_response__init(&resp);
 	resp.linux = &lin;

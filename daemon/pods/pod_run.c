@@ -219,7 +219,7 @@ pod_run(struct crisp *cr, struct pod *pod, uint64_t deadline_ns, char *err, size
 		r = -ENOMEM;
 	if (r == 0)
 		r = run_steps(cr, cfg, pod, deadline_ns, err, errsz);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	if (r < 0) {
 		char e2[512];
 		if (pod_teardown(cr, pod, e2, sizeof(e2)) < 0)
@@ -242,7 +242,7 @@ pod_stop(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 		r = infra_stop(cr, cfg, pod, err, errsz);
 	if (r == 0 && pod->network_up)
 		r = network_down(cr, cfg, pod, err, errsz);
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	if (r < 0)
 		return r;
 	pod_set_state(pod, POD_STOPPED);
@@ -268,7 +268,7 @@ pod_teardown(struct crisp *cr, struct pod *pod, char *err, size_t errsz)
 	}
 	/* DEL even after a failed or partial ADD: plugins release what they did allocate. */
 	r = network_down(cr, cfg, pod, e, sizeof(e));
-	crisp_config_unlock(cr);
+	crisp_config_unlock(cr, cfg);
 	if (r < 0 && !first) {
 		first = r;
 		snprintf(err, errsz, "%s", e);

@@ -213,6 +213,6 @@ pod_validate(const struct crisp *cr, const Runtime__V1__RunPodSandboxRequest *re
 			 "runtime_handler \"%.64s\" is not configured (see [runtime.<name>] "
 			 "in the crisp config)",
 			 req->runtime_handler);
-	crisp_config_unlock((struct crisp *)(uintptr_t)cr);
+	crisp_config_unlock((struct crisp *)(uintptr_t)cr, cfg);
 	return r < 0 ? r : rt ? 0 : -EINVAL;
 }

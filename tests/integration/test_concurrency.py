@@ -7,6 +7,7 @@
 import json
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -369,3 +370,32 @@ def test_hung_runtime_start_fails_at_the_deadline(env):
     env.s.RemoveContainer(env.pb.RemoveContainerRequest(container_id=cid), timeout=30)
     assert env.snapshot() == before
     env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=30)
+
+
+def test_sighup_during_a_hung_call_blocks_nothing(env):
+    """SIGHUP while a StartContainer waits on a hung runtime: the reload is done at once (it
+    used to wait for the hung call's config lock on the loop thread, which blocked every RPC),
+    other RPCs answer, the new configuration is in effect, and the hung call still ends at
+    its deadline (issue 13)."""
+    pod = env.run_pod("hup", handler="hang")
+    cid = env.create(pod, "hup")
+    hung = threading.Thread(target=expect_deadline, args=(
+        env.s.StartContainer, env.pb.StartContainerRequest(container_id=cid)),
+        kwargs={"timeout": 8})
+    hung.start()
+    wait_for(hung_sleeps, 5, "the runtime never ran")
+    with open(env.d.config, "a") as f:
+        f.write("[runtime.reloaded]\npath = /usr/sbin/runc\n")
+    t0 = time.monotonic()
+    env.d.proc.send_signal(signal.SIGHUP)
+    env.s.Version(env.pb.VersionRequest(), timeout=3)
+    env.s.ListContainers(env.pb.ListContainersRequest(), timeout=3)
+    wait_for(lambda: "configuration reloaded" in env.d.log(), 3, "reload waited")
+    assert time.monotonic() - t0 < 3
+    assert hung.is_alive()  # the reload did not wait for it
+    other = env.run_pod("hup2", handler="reloaded", timeout=10)
+    hung.join(15)
+    assert not hung.is_alive()
+    for p in (other, pod):
+        env.s.StopPodSandbox(env.pb.StopPodSandboxRequest(pod_sandbox_id=p), timeout=30)
+        env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=p), timeout=30)
