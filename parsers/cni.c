@@ -104,7 +104,7 @@ add_plugin(struct json_ctx *ctx, struct cni_conf *c, const json_t *p)
 static int
 conf_from_object(struct json_ctx *ctx, const json_t *root, struct cni_conf *c)
 {
-	const char *name = NULL, *ver = NULL;
+	const char *name = "", *ver = ""; /* set by get_str on success */
 	int r = get_str(ctx, root, "name", net_name_ok, &name);
 	if (r == 0)
 		r = get_str(ctx, root, "cniVersion", version_ok, &ver);

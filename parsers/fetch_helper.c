@@ -94,8 +94,8 @@ base64(const uint8_t *in, size_t len)
 			v |= in[i + 2];
 		*o++ = tab[(v >> 18) & 63u];
 		*o++ = tab[(v >> 12) & 63u];
-		*o++ = i + 1 < len ? tab[(v >> 6) & 63u] : '=';
-		*o++ = i + 2 < len ? tab[v & 63u] : '=';
+		*o++ = (char)(i + 1 < len ? tab[(v >> 6) & 63u] : '=');
+		*o++ = (char)(i + 2 < len ? tab[v & 63u] : '=');
 	}
 	*o = '\0';
 	return out;
@@ -412,7 +412,7 @@ follow(struct job *j, const char *cur, unsigned *hops, char **ret)
 	struct fetch_transfer *t = &j->t;
 	if (++*hops > FETCH_MAX_REDIRECTS)
 		return failf(j, F(REDIRECT), "more than %u redirects", FETCH_MAX_REDIRECTS);
-	if (t->resp.bad_header || !t->resp.location[0])
+	if (!cur || t->resp.bad_header || !t->resp.location[0])
 		return failf(j, F(REDIRECT), "redirect without a usable Location");
 	CURLU *u = curl_url();
 	char *scheme = NULL, *user = NULL, *next = NULL;
@@ -420,7 +420,7 @@ follow(struct job *j, const char *cur, unsigned *hops, char **ret)
 	if (!u || curl_url_set(u, CURLUPART_URL, cur, 0) != CURLUE_OK ||
 	    curl_url_set(u, CURLUPART_URL, t->resp.location, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_URL, &next, 0) != CURLUE_OK) {
+	    curl_url_get(u, CURLUPART_URL, &next, 0) != CURLUE_OK || !scheme || !next) {
 		r = failf(j, F(REDIRECT), "redirect to a malformed Location");
 	} else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK) {
 		r = failf(j, F(REDIRECT), "redirect to a URL with credentials");
@@ -444,7 +444,7 @@ static bool
 same_origin(const struct job *j, const char *url)
 {
 	size_t n = strlen(j->base);
-	return strncmp(url, j->base, n) == 0 && (url[n] == '/' || url[n] == '\0');
+	return url && strncmp(url, j->base, n) == 0 && (url[n] == '/' || url[n] == '\0');
 }
 
 /* ---- one request with redirects, auth and retries ----------------------------------------- */

@@ -66,7 +66,7 @@ ctr_runtime_alive(struct crisp *cr, struct ctr *c, int *ret_alive)
 	const struct config *cfg = crisp_config_lock(cr);
 	struct rt_ctx rc;
 	struct helper_ctx h;
-	struct rt_state st;
+	struct rt_state st = {0};
 	char err[512];
 	int r = rt_ctx_of(cr, cfg, c->rec->runtime_handler, &rc, &h);
 	if (r == 0)
@@ -226,7 +226,7 @@ pid_ns_of(struct create_ctx *x, char *buf, size_t sz, bool *host, char *err, siz
 		snprintf(buf, sz, "/proc/%d/ns/pid", x->pod->infra_pid);
 		return buf;
 	}
-	if (mode == RUNTIME__V1__NAMESPACE_MODE__TARGET) {
+	if (o && mode == RUNTIME__V1__NAMESPACE_MODE__TARGET) {
 		int amb;
 		struct ctr *t = ctrs_get(x->cr->ctrs, o->target_id, &amb);
 		int pid = t ? t->rec->pid : 0;
@@ -566,6 +566,10 @@ ctr_start(struct crisp *cr, struct ctr *c, uint64_t deadline_ns, char *err, size
 		r->started_at = t0;
 		(void)ctr_save(cr->ctrs, r);
 		ctr_publish(cr, c, RUNTIME__V1__CONTAINER_EVENT_TYPE__CONTAINER_STARTED_EVENT);
+	} else if (r->started_at == 0) {
+		/* It ran and exited before `runtime start` returned: it still started. */
+		r->started_at = t0;
+		(void)ctr_save(cr->ctrs, r);
 	}
 	pthread_mutex_unlock(&c->st_mu);
 	return 0;

@@ -56,8 +56,11 @@ create_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	int r = ctr_create(cr, &in, &id, err, sizeof(err));
 	if (r < 0)
 		return grpc_call_failf(call, r, "CreateContainer: %s", err);
+	/* Names are data (any bytes but control bytes): escaped and capped in the log. */
+	const char *name = req->config->metadata->name;
+	char esc[4 * LOG_MAX_UNTRUSTED + 4];
 	log_info(grpc_call_id(call), "container %s (%s) created in pod %.64s", id,
-		 req->config->metadata->name, req->pod_sandbox_id);
+		 log_escape(name, strlen(name), esc, sizeof(esc)), req->pod_sandbox_id);
 	Runtime__V1__CreateContainerResponse resp;
 	runtime__v1__create_container_response__init(&resp);
 	resp.container_id = id;
@@ -391,8 +394,9 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		prog_result_done(&res);
 		return grpc_call_failf(call, ENOMEM, "out of memory");
 	}
-	memcpy(err_buf, res.err, res.err_len);
-	memcpy(err_buf + res.err_len, note, strlen(note));
+	/* err_buf is bytes for a protobuf bytes field, not a C string */
+	memcpy(err_buf, res.err, res.err_len); /* NOLINT(bugprone-not-null-terminated-result) */
+	memcpy(err_buf + res.err_len, note, strlen(note)); /* NOLINT(bugprone-not-null-terminated-result) */
 	Runtime__V1__ExecSyncResponse resp;
 	runtime__v1__exec_sync_response__init(&resp);
 	resp.stdout = (ProtobufCBinaryData){res.out_len, res.out};

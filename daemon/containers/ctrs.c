@@ -191,7 +191,7 @@ ctrs_snapshot(struct ctrs *cs, size_t *ret_n)
 void
 ctrs_snapshot_free(struct ctr **v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; v && i < n; i++)
 		ctr_unref(v[i]);
 	free(v);
 }
@@ -334,8 +334,8 @@ recover(struct crisp *cr, struct ctr *c)
 	ctr_record *r = c->rec;
 	if (r->state == CRISP__STATE__CONTAINER_STATE__CTR_EXITED)
 		return;
-	int code;
-	int64_t when;
+	int code = 0;
+	int64_t when = 0;
 	int alive = 0, exited = read_exit_file(cr->ctrs, r->id, &code, &when) == 0;
 	if (!exited)
 		(void)ctr_runtime_alive(cr, c, &alive);

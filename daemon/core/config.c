@@ -5,6 +5,7 @@
 #include "daemon/core/config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -323,7 +324,10 @@ static int
 load_crisp(struct load_ctx *x, const char *s, const char *k, const char *v)
 {
 	struct config *c = x->c;
+	/* A flag, not dst != NULL: &c->listen is c itself, and clang's analyzer then reads a
+	 * NULL dst as a NULL c. */
 	char **dst = NULL;
+	bool path_key = true;
 	if (strcmp(k, "listen") == 0)
 		dst = &c->listen;
 	else if (strcmp(k, "root") == 0)
@@ -332,13 +336,15 @@ load_crisp(struct load_ctx *x, const char *s, const char *k, const char *v)
 		dst = &c->runroot;
 	else if (strcmp(k, "conmon") == 0)
 		dst = &c->conmon;
+	else
+		path_key = false;
 	if (strcmp(k, "helper_dir") == 0) {
 		if (v[0] && !path_ok(v))
 			return fail(x, s, k,
 				    "not empty or an absolute path without '..': \"%.60s\"", v);
 		return set_str(&c->helper_dir, v) == 0;
 	}
-	if (dst) {
+	if (path_key) {
 		if (!path_ok(v))
 			return fail(x, s, k, "not an absolute path without '..': \"%.60s\"", v);
 		return set_str(dst, v) == 0;
@@ -618,7 +624,7 @@ config_find_runtime(const struct config *c, const char *name)
 {
 	if (!name || !*name)
 		name = c->default_runtime;
-	for (size_t i = 0; i < c->n_runtimes; i++)
+	for (size_t i = 0; name && i < c->n_runtimes; i++)
 		if (strcmp(c->runtimes[i].name, name) == 0)
 			return &c->runtimes[i];
 	return NULL;

@@ -49,7 +49,7 @@ sink_read(struct sink *s, int fd)
 		s->overflow = 1;
 		take = s->max - s->len;
 	}
-	if (take && s->len + take + 1 > s->cap) {
+	if (take && (!s->buf || s->len + take + 1 > s->cap)) {
 		size_t cap = s->cap ? s->cap : 4096;
 		while (cap < s->len + take + 1)
 			cap *= 2;
@@ -59,7 +59,8 @@ sink_read(struct sink *s, int fd)
 		s->buf = nb;
 		s->cap = cap;
 	}
-	memcpy(s->buf + s->len, tmp, take);
+	if (take)
+		memcpy(s->buf + s->len, tmp, take);
 	s->len += take;
 	return 1;
 }

@@ -50,7 +50,7 @@ static void
 copy_printable(char *out, size_t outsz, const char *in, size_t max)
 {
 	size_t n = 0;
-	for (; in[n] && n < max && n + 1 < outsz; n++) {
+	for (; n < max && n + 1 < outsz && in[n]; n++) {
 		unsigned char ch = (unsigned char)in[n];
 		out[n] = in[n];
 		if (ch < 0x20 || ch >= 0x7f)

@@ -47,7 +47,7 @@ struct helper_call {
 void helper_call_init(struct helper_call *c, const struct sandbox_policy *policy, const char *what,
 		      Crisp__Helper__HelperReply__BodyCase want, char *err, size_t errsz);
 
-/* The deadline a run of c under h gets (ms, never 0). */
+/* The deadline (ms, never 0) that a run of c under h receives. */
 uint64_t helper_call_deadline_ms(const struct helper_ctx *h, const struct helper_call *c);
 
 /* Run c->policy's helper on req (version and a fresh request id are filled in). A request

@@ -228,7 +228,7 @@ resolve_manifest(struct pull *p, char *err, size_t errsz)
 		return r;
 	memcpy(p->manifest_digest, p->top_digest, sizeof(p->top_digest));
 	if (m->kind == IMG_KIND_INDEX) {
-		char arch[32], variant[16];
+		char arch[32] = "", variant[16] = "";
 		(void)host_platform(arch, sizeof(arch), variant, sizeof(variant));
 		int i = img_manifest_select(m, arch, variant);
 		if (i < 0) {

@@ -158,8 +158,12 @@ run_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		pod_unref(pod);
 		return fail_external(call, r, "RunPodSandbox", err);
 	}
+	/* Names are data (any bytes but control bytes): escaped and capped in the log. */
+	const Runtime__V1__PodSandboxMetadata *m = pod->config->metadata;
+	char ens[4 * LOG_MAX_UNTRUSTED + 4], ename[4 * LOG_MAX_UNTRUSTED + 4];
 	log_info(grpc_call_id(call), "pod %s (%s/%s) ready%s%s", pod->id,
-		 pod->config->metadata->namespace_, pod->config->metadata->name,
+		 log_escape(m->namespace_, strlen(m->namespace_), ens, sizeof(ens)),
+		 log_escape(m->name, strlen(m->name), ename, sizeof(ename)),
 		 pod->n_ips ? " ip " : "", pod->n_ips ? pod->ips[0] : "");
 	Runtime__V1__RunPodSandboxResponse resp;
 	runtime__v1__run_pod_sandbox_response__init(&resp);
