@@ -210,6 +210,7 @@ bench: all
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_pods.py
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_pull.py
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_containers.py
+	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_stats.py
 
 # ---- install ------------------------------------------------------------------------------------
 CNI_CONF_DIR ?= /etc/cni/net.d

@@ -7,6 +7,7 @@
 #include "daemon/crisp.h"
 #include "daemon/images/images.h"
 #include "daemon/pods/pods.h"
+#include "daemon/stats/stats.h"
 #include "parsers/base/macro.h"
 
 const struct config *
@@ -68,6 +69,8 @@ services_register(struct grpc_server *s)
 		r = images_register(s);
 	if (r == 0)
 		r = ctrs_register(s);
+	if (r == 0)
+		r = stats_register(s);
 	if (r < 0)
 		return r;
 	return runtime_info_register(s);

@@ -392,4 +392,23 @@
 /* Longest helper directory path accepted (the binary name is appended). */
 #define HELPER_DIR_MAX 512u
 
+/* ---- stats RPCs (daemon/stats/) ----------------------------------------------------------- */
+/* One cgroup file (memory.stat is ~1.5 KiB on v1 and v2) and /proc/net/dev (~130 bytes per
+ * interface) are read up to these sizes; the rest is not read. */
+#define STATS_CGROUP_FILE_MAX (16u * 1024u)
+#define STATS_NETDEV_MAX      (64u * 1024u)
+/* Interfaces reported per pod, and the longest interface name kept (the kernel's IFNAMSIZ
+ * is 16 with the NUL; anything longer is not a name the kernel gave). */
+#define STATS_MAX_IFACES 64u
+#define STATS_IFNAME_MAX 15u
+/* Writable-layer usage is a walk of the container's upper dir, cached per container: at most
+ * one walk per STATS_LAYER_REFRESH_MS, of at most STATS_LAYER_MAX_ENTRIES entries and
+ * STATS_LAYER_MAX_DEPTH levels (beyond, the numbers are a lower bound). */
+#define STATS_LAYER_REFRESH_MS  10000u
+#define STATS_LAYER_MAX_ENTRIES 100000u
+#define STATS_LAYER_MAX_DEPTH   64u
+/* Per-container (and per-pod) cache of the last CPU sample and the last layer walk; the least
+ * recently used entry is dropped when it is full. */
+#define STATS_CACHE_MAX 4096u
+
 #endif
