@@ -18,6 +18,7 @@
 #include "daemon/containers/ctr_internal.h"
 #include "daemon/containers/ctr_rootfs.h"
 #include "daemon/containers/ctr_runtime.h"
+#include "daemon/containers/ctr_seccomp_load.h"
 #include "daemon/containers/ctr_spec.h"
 #include "daemon/containers/events.h"
 #include "daemon/images/images.h"
@@ -277,6 +278,10 @@ write_spec(struct create_ctx *x, char *err, size_t errsz)
 		}
 		gids[ng++] = (uint32_t)g;
 	}
+	struct seccomp_reply_profile *prof = NULL;
+	int r = ctr_seccomp_load(&x->h, x->cfg->seccomp_profile_root, sc, &prof, err, errsz);
+	if (r < 0)
+		return r;
 	struct ctr_spec_in in = {.cfg = x->in->cfg,
 				 .pod = x->pod->config,
 				 .image = x->img->config,
@@ -298,11 +303,13 @@ write_spec(struct create_ctx *x, char *err, size_t errsz)
 				 .cgroup_driver = x->cfg->cgroup_driver,
 				 .nnp = x->cfg->no_new_privileges,
 				 .seccomp_unset = x->cfg->seccomp_unset,
+				 .seccomp_local = prof,
 				 .min_oom_score_adj = min_oom_score_adj(caps),
 				 .host_caps = caps};
 	cleanup_free char *json = NULL;
 	bool clamped = false;
-	int r = ctr_spec_build(&in, &json, &clamped, err, errsz);
+	r = ctr_spec_build(&in, &json, &clamped, err, errsz);
+	(void)seccomp_reply_free(prof);
 	if (r < 0)
 		return r;
 	if (clamped)

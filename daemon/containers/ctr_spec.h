@@ -12,6 +12,7 @@
 
 #include "cri/api.pb-c.h"
 #include "daemon/core/config.h"
+#include "daemon/replies/seccomp_reply.h"
 #include "state.pb-c.h"
 
 struct ctr_spec_in {
@@ -37,6 +38,9 @@ struct ctr_spec_in {
 	enum cgroup_driver cgroup_driver;
 	enum config_nnp nnp;		 /* [policy] no_new_privileges */
 	enum config_seccomp_unset seccomp_unset; /* [policy] seccomp_unset */
+	/* The validated Localhost profile when the request asks for one (ctr_seccomp_load);
+	 * NULL with a Localhost request is an error, never "unconfined". */
+	const struct seccomp_reply_profile *seccomp_local;
 	/* Highest privilege the daemon itself holds: a negative oom_score_adj or a
 	 * capability the daemon lacks is clamped to what the host allows (logged by caller). */
 	int min_oom_score_adj;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* linux.seccomp of a container's OCI config: the RuntimeDefault profile selected by
  * policy/seccomp_profile for the container's bounding capabilities and the host's
- * architecture family, written as OCI JSON; Unconfined only when asked for by name.
+ * architecture family, or the validated Localhost profile (ctr_seccomp_load.c), written as
+ * OCI JSON; Unconfined only when asked for by name.
  * runs in: daemon/privileged (pure). */
 #include <errno.h>
 #include <string.h>
@@ -130,6 +131,72 @@ runtime_default(struct spec_ctx *c, json_t *linux_obj)
 	return r < 0 ? r : spec_set(linux_obj, "seccomp", o);
 }
 
+/* ---- Localhost: the validated profile (daemon/replies/seccomp_reply.h) as OCI JSON ---- */
+
+static json_t *
+local_args(const struct seccomp_reply_rule *rule)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < rule->n_args; i++) {
+		const struct seccomp_reply_arg *x = &rule->args[i];
+		/* values <= INT64_MAX (validated): exact as jansson integers */
+		if (spec_append(a, json_pack("{s:I, s:I, s:I, s:s}", "index", (json_int_t)x->index,
+					     "value", (json_int_t)x->value, "valueTwo",
+					     (json_int_t)x->value_two, "op", x->op)) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+static json_t *
+local_rule(const struct seccomp_reply_rule *rule)
+{
+	json_t *names = json_array();
+	for (size_t i = 0; names && i < rule->n_names; i++)
+		if (spec_append(names, json_string(rule->names[i])) < 0)
+			return json_decref(names), NULL;
+	json_t *o = json_pack("{s:o, s:s}", "names", names, "action", rule->action);
+	if (o && rule->errno_ret && spec_set(o, "errnoRet", json_integer(rule->errno_ret)) < 0)
+		return json_decref(o), NULL;
+	if (o && rule->n_args > 0 && spec_set(o, "args", local_args(rule)) < 0)
+		return json_decref(o), NULL;
+	return o;
+}
+
+static json_t *
+string_array(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; a && i < n; i++)
+		if (spec_append(a, json_string(v[i])) < 0)
+			return json_decref(a), NULL;
+	return a;
+}
+
+static int
+localhost(struct spec_ctx *c, json_t *linux_obj)
+{
+	const struct seccomp_reply_profile *p = c->in->seccomp_local;
+	if (!p) /* ctr_seccomp_load failed or was not called: never run unconfined */
+		return spec_fail(c, -EINVAL, "seccomp: the Localhost profile was not loaded");
+	json_t *sys = json_array();
+	int r = sys ? 0 : -ENOMEM;
+	for (size_t i = 0; r == 0 && i < p->n_rules; i++)
+		r = spec_append(sys, local_rule(&p->rules[i]));
+	json_t *o = r == 0
+			? json_pack("{s:s, s:o, s:o, s:o}", "defaultAction", p->default_action,
+				    "architectures", string_array(p->arches, p->n_arches), "flags",
+				    string_array(p->flags, p->n_flags), "syscalls", TAKE_PTR(sys))
+			: NULL;
+	json_decref(sys);
+	if (o && p->default_errno_ret &&
+	    spec_set(o, "defaultErrnoRet", json_integer(p->default_errno_ret)) < 0)
+		return json_decref(o), -ENOMEM;
+	return r < 0 ? r : spec_set(linux_obj, "seccomp", o);
+}
+
 int
 spec_seccomp(struct spec_ctx *c, json_t *linux_obj)
 {
@@ -139,8 +206,9 @@ spec_seccomp(struct spec_ctx *c, json_t *linux_obj)
 		return r;
 	switch (kind) {
 	case SPEC_SECCOMP_LOCALHOST:
-		/* Reading the file is helper work (a later step); never fall back to anything. */
-		return spec_fail(c, -EINVAL, "Localhost seccomp profiles are not supported yet");
+		/* Privileged containers run without seccomp, as with CRI-O (and as kubelet's
+		 * own docs say for a privileged pod with a Localhost profile). */
+		return c->privileged ? 0 : localhost(c, linux_obj);
 	case SPEC_SECCOMP_UNCONFINED:
 		return 0;
 	case SPEC_SECCOMP_DEFAULT:

@@ -172,7 +172,7 @@ config_new_defaults(void)
 	    set_str(&c->root, "/var/lib/crisp") < 0 || set_str(&c->runroot, "/run/crisp") < 0 ||
 	    set_str(&c->conmon, "/usr/bin/conmon") < 0 || set_str(&c->helper_dir, "") < 0 ||
 	    set_str(&c->certs_dir, "/etc/crisp/certs.d") < 0 ||
-	    set_str(&c->default_runtime, "runc") < 0 ||
+	    set_str(&c->seccomp_profile_root, "") < 0 || set_str(&c->default_runtime, "runc") < 0 ||
 	    set_str(&c->cni_conf_dir, "/etc/cni/net.d") < 0 ||
 	    strv_set_csv(&c->cni_bin_dirs, "/usr/lib/cni,/opt/cni/bin") < 0 ||
 	    strv_set_csv(&c->unqualified_search, "docker.io") < 0 ||
@@ -210,6 +210,7 @@ config_free(struct config *c)
 	}
 	free(c->mirrors);
 	free(c->certs_dir);
+	free(c->seccomp_profile_root);
 	free(c);
 	return NULL;
 }
@@ -527,6 +528,12 @@ load_policy(struct load_ctx *x, const char *s, const char *k, const char *v)
 		x->c->seccomp_unset = (enum config_seccomp_unset)i;
 		return 1;
 	}
+	if (strcmp(k, "seccomp_profile_root") == 0) {
+		if (v[0] && !path_ok(v))
+			return fail(x, s, k,
+				    "not empty or an absolute path without '..': \"%.60s\"", v);
+		return set_str(&x->c->seccomp_profile_root, v) == 0;
+	}
 	return fail(x, s, k, "unknown key");
 }
 
@@ -667,6 +674,7 @@ config_print(const struct config *c, FILE *f)
 	}
 	fprintf(f, "\n[policy]\nno_new_privileges = %s\nseccomp_unset = %s\n",
 		config_nnp_name(c->no_new_privileges), config_seccomp_unset_name(c->seccomp_unset));
+	fprintf(f, "seccomp_profile_root = %s\n", c->seccomp_profile_root);
 	fprintf(f, "\n[limits]\n");
 	for (size_t i = 0; i < ELEMENTSOF(limit_keys); i++) {
 		const char *base = (const char *)c;

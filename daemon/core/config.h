@@ -80,6 +80,9 @@ struct config {
 	/* [policy] */
 	enum config_nnp no_new_privileges;
 	enum config_seccomp_unset seccomp_unset;
+	/* "": a Localhost seccomp profile may be any absolute path (as kubelet sends it);
+	 * otherwise it must resolve beneath this directory without leaving it. */
+	char *seccomp_profile_root;
 	/* [limits] */
 	uint64_t layer_max_bytes;
 	uint32_t helper_timeout_s;

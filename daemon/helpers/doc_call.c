@@ -14,6 +14,7 @@
 #include "daemon/replies/manifest_reply.h"
 #include "daemon/replies/passwd_reply.h"
 #include "daemon/replies/rtstate_reply.h"
+#include "daemon/replies/seccomp_reply.h"
 #include "helper_policies.h"
 #include "parsers/base/limits.h"
 
@@ -87,6 +88,14 @@ v_cni_result(const ProtobufCMessage *b, const void *arg, void *ret)
 	return cni_reply_validate_result((const Crisp__Helper__CniResultReply *)b, ret);
 }
 
+static int
+v_seccomp(const ProtobufCMessage *b, const void *arg, void *ret)
+{
+	const struct doc_call_msg *m = arg;
+	return seccomp_reply_validate((const Crisp__Helper__SeccompReply *)b, ret,
+				      m ? m->err : NULL, m ? m->errsz : 0);
+}
+
 #define REQ(x) CRISP__HELPER__HELPER_REQUEST__BODY_##x
 #define REP(x) CRISP__HELPER__HELPER_REPLY__BODY_##x
 
@@ -105,6 +114,8 @@ static const struct doc_kind kinds[DOC_CALL_KIND_COUNT] = {
 			   false, NULL, v_cni_conf},
     [DOC_CALL_CNI_RESULT] = {POLICY_CNI, REQ(CNI_RESULT), REP(CNI_RESULT), "CNI plugin output", 0,
 			     false, NULL, v_cni_result},
+    [DOC_CALL_SECCOMP] = {POLICY_SECCOMP, REQ(SECCOMP), REP(SECCOMP), "seccomp profile",
+			  SECCOMP_LOCAL_MAX_SIZE, false, NULL, v_seccomp},
 };
 
 /* ---- the driver -------------------------------------------------------------------------- */

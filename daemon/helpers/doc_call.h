@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The document helpers as one table: per kind of document (manifest, image config, passwd,
- * runtime state, conmon sync data, CNI config, CNI result) the helper's policy, the request
- * and reply body cases, a description, the caps and the pure validator (daemon/replies/), all
- * driven by doc_call_run(). The typed wrappers (image_calls.c, rtstate_call.c, cni_call.c)
- * only build the request body.
+ * runtime state, conmon sync data, CNI config, CNI result, seccomp profile) the helper's
+ * policy, the request and reply body cases, a description, the caps and the pure validator
+ * (daemon/replies/), all driven by doc_call_run(). The typed wrappers (image_calls.c,
+ * rtstate_call.c, cni_call.c, seccomp_call.c) only build the request body.
  * runs in: daemon/privileged. */
 #ifndef CRISP_DAEMON_DOC_CALL_H
 #define CRISP_DAEMON_DOC_CALL_H
@@ -21,6 +21,7 @@ enum doc_call_kind {
 	DOC_CALL_CONMON_SYNC, /* arg: struct doc_call_conmon *; ret: struct conmon_msg[max] */
 	DOC_CALL_CNI_CONF,    /* arg: unused; ret: struct cni_netconf ** */
 	DOC_CALL_CNI_RESULT,  /* arg: unused; ret: struct cni_result ** */
+	DOC_CALL_SECCOMP,     /* arg: struct doc_call_msg *; ret: struct seccomp_reply_profile ** */
 	DOC_CALL_KIND_COUNT
 };
 
@@ -28,6 +29,13 @@ enum doc_call_kind {
 struct doc_call_conmon {
 	size_t max;
 	size_t *ret_n;
+};
+
+/* DOC_CALL_SECCOMP's arg: where the validator says which field failed (the unknown syscall
+ * name a person must fix), since "reply failed validation" would not tell them. */
+struct doc_call_msg {
+	char *err;
+	size_t errsz;
 };
 
 struct doc_call {

@@ -249,6 +249,23 @@
 /* Upper bound on the rules one RuntimeDefault seccomp selection returns (the profile has ~90
  * rule shapes; the unit tests check every selection stays under it). */
 #define SECCOMP_PROFILE_MAX_RULES 256u
+/* Localhost seccomp profiles (a file named by the request, read by the daemon, parsed in
+ * crisp-helper-seccomp, re-checked by daemon/replies/seccomp_reply.c): file size (Docker's
+ * default profile is 20 KiB), "syscalls" entries, names per entry, "args" per entry (one
+ * per syscall argument), "architectures" and "flags" entries, and a syscall name's length
+ * (the longest Linux name is 22 bytes). */
+#define SECCOMP_LOCAL_MAX_SIZE     1048576u /* 1 MiB */
+#define SECCOMP_LOCAL_MAX_RULES    4096u
+#define SECCOMP_LOCAL_MAX_NAMES    1024u
+#define SECCOMP_LOCAL_MAX_ARGS     6u
+#define SECCOMP_LOCAL_MAX_ARCHES   16u
+#define SECCOMP_LOCAL_MAX_FLAGS    8u
+#define SECCOMP_LOCAL_MAX_NAME_LEN 64u
+/* Syscall names over all entries (each is resolved per architecture in the daemon; Docker's
+ * default profile has about 400). */
+#define SECCOMP_LOCAL_MAX_TOTAL_NAMES 8192u
+/* The highest errno a filter may return (the kernel's MAX_ERRNO). */
+#define SECCOMP_LOCAL_MAX_ERRNO 4095u
 /* Requested devices per container (CRI Device entries). */
 #define POLICY_MAX_DEVICES 256u
 /* /dev/shm size annotation: at most 64 GiB. */

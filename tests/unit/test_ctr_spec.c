@@ -551,6 +551,55 @@ test_masked(void **state)
 	build(f, "masked_paths");
 }
 
+/* A validated Localhost profile (daemon/replies/seccomp_reply.h) as config.json carries it;
+ * a privileged container ignores it. */
+static void
+test_seccomp_localhost(struct fx *f)
+{
+	struct seccomp_reply_arg args[] = {
+	    {.index = 0, .op = "SCMP_CMP_MASKED_EQ", .value = 2114060288, .value_two = 0}};
+	char *names[] = {UNCONST("sethostname"), UNCONST("clone")};
+	struct seccomp_reply_rule rules[] = {
+	    {.names = names, .n_names = 1, .action = "SCMP_ACT_ERRNO", .errno_ret = 99},
+	    {.names = names + 1,
+	     .n_names = 1,
+	     .action = "SCMP_ACT_ALLOW",
+	     .args = args,
+	     .n_args = 1}};
+	struct seccomp_reply_profile prof = {.default_action = "SCMP_ACT_ERRNO",
+					     .default_errno_ret = 1,
+					     .arches = {"SCMP_ARCH_X86_64"},
+					     .n_arches = 1,
+					     .flags = {"SECCOMP_FILTER_FLAG_LOG"},
+					     .n_flags = 1,
+					     .rules = rules,
+					     .n_rules = 2};
+	f->in.seccomp_local = &prof;
+	json_t *j = build(f, NULL);
+	json_t *sec = jpath(jpath(j, "linux", NULL), "seccomp", NULL);
+	assert_string_equal(json_string_value(jpath(sec, "defaultAction", NULL)), "SCMP_ACT_ERRNO");
+	assert_int_equal(json_integer_value(jpath(sec, "defaultErrnoRet", NULL)), 1);
+	assert_true(arr_has(jpath(sec, "architectures", NULL), "SCMP_ARCH_X86_64"));
+	assert_true(arr_has(jpath(sec, "flags", NULL), "SECCOMP_FILTER_FLAG_LOG"));
+	assert_int_equal(json_array_size(jpath(sec, "syscalls", NULL)), 2);
+	json_t *sh = seccomp_rule(sec, "sethostname");
+	assert_string_equal(json_string_value(jpath(sh, "action", NULL)), "SCMP_ACT_ERRNO");
+	assert_int_equal(json_integer_value(jpath(sh, "errnoRet", NULL)), 99);
+	assert_null(jpath(sh, "args", NULL));
+	json_t *cl = seccomp_rule(sec, "clone");
+	assert_null(jpath(cl, "errnoRet", NULL));
+	json_t *a0 = json_array_get(jpath(cl, "args", NULL), 0);
+	assert_int_equal(json_integer_value(jpath(a0, "value", NULL)), 2114060288);
+	assert_string_equal(json_string_value(jpath(a0, "op", NULL)), "SCMP_CMP_MASKED_EQ");
+	json_decref(j);
+	f->sc.privileged = true;
+	j = build(f, NULL);
+	assert_null(jpath(jpath(j, "linux", NULL), "seccomp", NULL));
+	json_decref(j);
+	f->sc.privileged = false;
+	f->in.seccomp_local = NULL;
+}
+
 static void
 test_seccomp(void **state)
 {
@@ -596,7 +645,10 @@ test_seccomp(void **state)
 	json_decref(j);
 	f->seccomp.profile_type = RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__Localhost;
 	f->seccomp.localhost_ref = UNCONST("/etc/crisp/seccomp/x.json");
-	build(f, "Localhost seccomp profiles are not supported yet");
+	/* Localhost without a loaded profile (ctr_seccomp_load failed or was skipped): an
+	 * error, never unconfined. */
+	build(f, "the Localhost profile was not loaded");
+	test_seccomp_localhost(f);
 	f->seccomp.profile_type = RUNTIME__V1__SECURITY_PROFILE__PROFILE_TYPE__RuntimeDefault;
 	j = build(f, NULL);
 	assert_non_null(jpath(jpath(j, "linux", NULL), "seccomp", NULL));
