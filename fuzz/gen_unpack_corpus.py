@@ -113,7 +113,12 @@ def main():
         with open(os.path.join(OUT, 'tar_entry', name), 'wb') as f:
             f.write(hdr + path + b'\0' + link + b'\0' + xn + b'\0' + xv)
 
-    # unpack_reply: hand-packed protobuf (1: diff_id, 2: size, 3: entries, 4: opaque dirs).
+    reply_seeds()
+
+
+def reply_seeds():
+    """unpack_reply: hand-packed protobuf (1: diff_id, 2: size, 3: entries, 4: opaque dirs,
+    5: disk bytes, 6: inodes)."""
     def varint(n):
         out = b''
         while True:
@@ -125,13 +130,14 @@ def main():
     def ld(field, data):
         return bytes([field << 3 | 2]) + varint(len(data)) + data
 
-    def reply(diff, size, entries, dirs):
+    def reply(diff, size, entries, dirs, disk=4096, inodes=1):
         out = ld(1, diff) + bytes([2 << 3]) + varint(size) + bytes([3 << 3]) + varint(entries)
-        return out + b''.join(ld(4, d) for d in dirs)
+        out += b''.join(ld(4, d) for d in dirs)
+        return out + bytes([5 << 3]) + varint(disk) + bytes([6 << 3]) + varint(inodes)
 
     good = b'sha256:' + b'ab' * 32
     replies = {
-        'ok': reply(good, 10240, 7, [b'opq', b'.', b'a/b']),
+        'ok': reply(good, 10240, 7, [b'opq', b'.', b'a/b'], 8 * 4096, 9),
         'bad_digest': reply(b'sha256:' + b'AB' * 32, 1, 1, []),
         'sha512': reply(b'sha512:' + b'ab' * 64, 1, 1, []),
         'too_big': reply(good, 1 << 40, 1, []),
@@ -139,11 +145,16 @@ def main():
         'absolute': reply(good, 1, 1, [b'/etc']),
         'nul': reply(good, 1, 1, [b'a\0b']),
         'slashes': reply(good, 1, 1, [b'a//b']),
+        'no_inodes': reply(good, 1024, 1, [], 0, 0),
+        'inodes_over': reply(good, 1024, 1, [], 4096, 258),
+        'disk_odd': reply(good, 1024, 1, [], 4097, 2),
+        'disk_over': reply(good, 1024, 1, [], 1024 + 2 * 131072 + 512, 2),
+        'disk_huge': reply(good, 1024, 1, [], (1 << 64) - 512, 2),
     }
+    os.makedirs(os.path.join(OUT, 'unpack_reply'), exist_ok=True)
     for name, data in replies.items():
         with open(os.path.join(OUT, 'unpack_reply', name), 'wb') as f:
             f.write(data)
-
 
 if __name__ == '__main__':
     main()

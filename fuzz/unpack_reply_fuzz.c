@@ -2,7 +2,7 @@
 /* libFuzzer target for daemon/replies/unpack_reply.c: the input is a packed UnpackReply as a
  * compromised crisp-helper-unpack could send it; unpack it with a byte budget as the daemon
  * does, validate it against fixed caps, check what a success promises (a sha256 diffID,
- * sizes within the caps, opaque paths relative and normalised), free.
+ * sizes within the caps, usage totals bounded, opaque paths relative and normalised), free.
  * runs in: fuzzers and the replay driver only. */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +34,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(digest_check(out->diff_id, strlen(out->diff_id), NULL) == 0);
 		FUZZ_ASSERT(strncmp(out->diff_id, "sha256:", 7) == 0);
 		FUZZ_ASSERT(out->uncompressed_size <= MAX_BYTES && out->entries <= MAX_ENTRIES);
+		/* Usage totals: what the daemon sums into records must be bounded and sane. */
+		FUZZ_ASSERT(out->inodes >= 1 &&
+			    out->inodes <= 1 + (uint64_t)MAX_ENTRIES * LAYER_MAX_DEPTH);
+		FUZZ_ASSERT(out->disk_bytes % 512u == 0);
+		FUZZ_ASSERT(out->disk_bytes <=
+			    MAX_BYTES + out->inodes * (uint64_t)LAYER_INODE_DISK_SLACK);
 		FUZZ_ASSERT(out->n_opaque_dirs == r->n_opaque_dirs);
 		for (size_t i = 0; i < out->n_opaque_dirs; i++) {
 			const char *p = out->opaque_dirs[i];

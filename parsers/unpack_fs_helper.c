@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,12 +19,17 @@
 #include "parsers/base/macro.h"
 #include "parsers/base/overflow.h"
 
-/* Directory mtimes are set at the end (creating children changes them); past this many
- * path bytes the rest keep their unpack-time mtime rather than grow memory further. */
+/* Directory mtimes are set at the end (creating children changes them), and the directories
+ * this layer created are measured again then (they grow with their entries); past
+ * UNPACK_DIR_TIMES_MAX_BYTES of path bytes the rest keep their unpack-time mtime and size
+ * rather than grow memory further. */
 
 struct dir_time {
 	char *path;
 	struct timespec ts;
+	int64_t blocks0; /* st_blocks when created; counted already */
+	bool has_time;   /* an explicit entry: set its mtime */
+	bool measure;    /* created by this layer: add its growth at the end */
 };
 
 struct unpack_fs {
@@ -34,6 +40,8 @@ struct unpack_fs {
 	size_t n_dirs, cap_dirs, dir_bytes;
 	char **opaque;
 	size_t n_opaque, cap_opaque, opaque_bytes;
+	/* What the tree uses (du semantics: every inode once, in 512-byte blocks). */
+	uint64_t blocks, inodes;
 };
 
 struct unpack_fs *
@@ -44,6 +52,7 @@ unpack_fs_new(int root_fd)
 		return NULL;
 	fs->root_fd = root_fd;
 	fs->cache_fd = -EBADF;
+	fs->inodes = 1; /* the root; its blocks are read at the end */
 	return fs;
 }
 
@@ -126,10 +135,75 @@ split(const char *path, char parent[LAYER_PATH_MAX + 1])
 	return s + 1;
 }
 
-/* Open dir (normalised, relative to the root) as an O_PATH fd, one component at a time,
- * never following a symlink; with create, missing components become 0755 directories. */
+/* Usage accounting. Sizes only feed the reply's totals (the daemon bounds them), so the
+ * arithmetic saturates instead of failing the layer. */
+static void
+usage_add(struct unpack_fs *fs, int64_t blocks)
+{
+	uint64_t b = blocks > 0 ? (uint64_t)blocks : 0;
+	fs->blocks = fs->blocks > UINT64_MAX - b ? UINT64_MAX : fs->blocks + b;
+	fs->inodes++;
+}
+
+/* A name that goes away: its inode (and blocks) only when it was the last link. */
+static void
+usage_drop(struct unpack_fs *fs, const struct stat *st)
+{
+	if (S_ISDIR(st->st_mode) || st->st_nlink != 1)
+		return;
+	uint64_t b = st->st_blocks > 0 ? (uint64_t)st->st_blocks : 0;
+	fs->blocks = fs->blocks > b ? fs->blocks - b : 0;
+	fs->inodes = fs->inodes > 1 ? fs->inodes - 1 : 1;
+}
+
+/* A node just created at dfd/base (fd >= 0: opened, else by name without following). */
 static int
-walk(const struct unpack_fs *fs, const char *dir, int create, const char *orig, int *ret_fd,
+usage_new(struct unpack_fs *fs, int dfd, const char *base, int fd, const char *orig,
+	  struct parse_error *e)
+{
+	struct stat st;
+	int r = fd >= 0 ? fstat(fd, &st) : fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW);
+	if (r < 0)
+		return sys_error(e, orig, "stat", errno);
+	usage_add(fs, (int64_t)st.st_blocks);
+	return 0;
+}
+
+static int record_dir_time(struct unpack_fs *fs, const char *path, const struct tar_entry *t,
+			   bool measure, int64_t blocks0);
+
+/* A directory this layer created (fd open on it): counted now, measured again at the end. */
+static int
+usage_new_dir(struct unpack_fs *fs, int fd, const char *path, const struct tar_entry *t,
+	      const char *orig, struct parse_error *e)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0)
+		return sys_error(e, orig, "stat", errno);
+	usage_add(fs, (int64_t)st.st_blocks);
+	if (record_dir_time(fs, path, t, true, (int64_t)st.st_blocks) < 0)
+		return sys_error(e, orig, "record", ENOMEM);
+	return 0;
+}
+
+/* A parent directory walk() created: the first plen bytes of dir name it. */
+static int
+implicit_dir(struct unpack_fs *fs, int fd, const char *dir, size_t plen, const char *orig,
+	     struct parse_error *e)
+{
+	char path[LAYER_PATH_MAX + 1];
+	if (plen > LAYER_PATH_MAX)
+		return fs_error(e, orig, "path too long");
+	memcpy(path, dir, plen);
+	path[plen] = '\0';
+	return usage_new_dir(fs, fd, path, NULL, orig, e);
+}
+
+/* Open dir (normalised, relative to the root) as an O_PATH fd, one component at a time,
+ * never following a symlink; with create, missing components become 0755 directories
+ * (counted in the usage). */
+static int
+walk(struct unpack_fs *fs, const char *dir, int create, const char *orig, int *ret_fd,
      struct parse_error *e)
 {
 	cleanup_close int cur =
@@ -149,9 +223,17 @@ walk(const struct unpack_fs *fs, const char *dir, int create, const char *orig, 
 		comp[len] = '\0';
 		int fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 && errno == ENOENT && create) {
-			if (mkdirat(cur, comp, 0755) < 0 && errno != EEXIST)
+			int made = mkdirat(cur, comp, 0755) == 0;
+			if (!made && errno != EEXIST)
 				return sys_error(e, orig, "mkdir of a parent", errno);
 			fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd >= 0 && made) {
+				int r = implicit_dir(fs, fd, dir, (size_t)(p - dir) + len, orig, e);
+				if (r < 0) {
+					(void)close(fd);
+					return r;
+				}
+			}
 		}
 		if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
 			return fs_error(e, orig,
@@ -196,7 +278,8 @@ parent_fd(struct unpack_fs *fs, const char *parent, const char *orig, int *ret,
  * an existing directory for a directory entry, 0 once a non-directory was removed (a later
  * tar entry replaces an earlier one), or an error: a directory is never replaced. */
 static int
-make_room(int dfd, const char *base, int is_dir, const char *orig, struct parse_error *e)
+make_room(struct unpack_fs *fs, int dfd, const char *base, int is_dir, const char *orig,
+	  struct parse_error *e)
 {
 	struct stat st;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -208,6 +291,7 @@ make_room(int dfd, const char *base, int is_dir, const char *orig, struct parse_
 	}
 	if (unlinkat(dfd, base, 0) < 0)
 		return sys_error(e, orig, "unlink of an earlier entry", errno);
+	usage_drop(fs, &st);
 	return 0;
 }
 
@@ -277,14 +361,14 @@ write_data(int fd, struct layer_stream *s, const struct tar_entry *t, const char
 }
 
 static int
-make_reg(int dfd, const char *base, struct layer_stream *s, const struct tar_entry *t,
-	 const char *orig, struct parse_error *e)
+make_reg(struct unpack_fs *fs, int dfd, const char *base, struct layer_stream *s,
+	 const struct tar_entry *t, const char *orig, struct parse_error *e)
 {
 	/* O_EXCL: never opens what is already there (a symlink planted by an earlier entry). */
 	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
 	cleanup_close int fd = openat(dfd, base, flags, 0600);
 	if (fd < 0 && errno == EEXIST) {
-		int r = make_room(dfd, base, 0, orig, e);
+		int r = make_room(fs, dfd, base, 0, orig, e);
 		if (r < 0)
 			return r;
 		fd = openat(dfd, base, flags, 0600);
@@ -292,13 +376,15 @@ make_reg(int dfd, const char *base, struct layer_stream *s, const struct tar_ent
 	if (fd < 0)
 		return sys_error(e, orig, "create", errno);
 	int r = write_data(fd, s, t, orig, e);
-	if (r < 0)
-		return r;
-	return set_meta(fd, t, s, 1, orig, e);
+	if (r == 0)
+		r = set_meta(fd, t, s, 1, orig, e);
+	return r < 0 ? r : usage_new(fs, dfd, base, fd, orig, e); /* data and xattr blocks */
 }
 
+/* t: the directory's entry (its mtime is set at the end), NULL for an implicit parent. */
 static int
-record_dir_time(struct unpack_fs *fs, const char *path, const struct tar_entry *t)
+record_dir_time(struct unpack_fs *fs, const char *path, const struct tar_entry *t, bool measure,
+		int64_t blocks0)
 {
 	size_t len = strlen(path) + 1;
 	if (fs->dir_bytes + len > UNPACK_DIR_TIMES_MAX_BYTES)
@@ -310,8 +396,10 @@ record_dir_time(struct unpack_fs *fs, const char *path, const struct tar_entry *
 	if (!p)
 		return -ENOMEM;
 	memcpy(p, path, len);
-	fs->dirs[fs->n_dirs].path = p;
-	fs->dirs[fs->n_dirs].ts = (struct timespec){t->mtime_sec, t->mtime_nsec};
+	fs->dirs[fs->n_dirs] = (struct dir_time){
+	    .path = p, .blocks0 = blocks0, .has_time = t != NULL, .measure = measure};
+	if (t)
+		fs->dirs[fs->n_dirs].ts = (struct timespec){t->mtime_sec, t->mtime_nsec};
 	fs->n_dirs++;
 	fs->dir_bytes += len;
 	return 0;
@@ -321,12 +409,14 @@ static int
 make_dir(struct unpack_fs *fs, int dfd, const char *base, struct layer_stream *s,
 	 const struct tar_entry *t, const char *orig, struct parse_error *e)
 {
+	bool created = true;
 	if (mkdirat(dfd, base, 0700) < 0) {
 		if (errno != EEXIST)
 			return sys_error(e, orig, "mkdir", errno);
-		int r = make_room(dfd, base, 1, orig, e);
+		int r = make_room(fs, dfd, base, 1, orig, e);
 		if (r < 0)
 			return r;
+		created = r == 0; /* 1: an earlier directory of this layer, kept */
 		if (r == 0 && mkdirat(dfd, base, 0700) < 0)
 			return sys_error(e, orig, "mkdir", errno);
 	}
@@ -336,7 +426,9 @@ make_dir(struct unpack_fs *fs, int dfd, const char *base, struct layer_stream *s
 	int r = set_meta(fd, t, s, 0, orig, e);
 	if (r < 0)
 		return r;
-	if (record_dir_time(fs, t->path, t) < 0)
+	if (created)
+		return usage_new_dir(fs, fd, t->path, t, orig, e);
+	if (record_dir_time(fs, t->path, t, false, 0) < 0)
 		return sys_error(e, orig, "record", ENOMEM);
 	return 0;
 }
@@ -356,47 +448,48 @@ node_meta(int dfd, const char *base, const struct tar_entry *t, const char *orig
 }
 
 static int
-mknod_replacing(int dfd, const char *base, mode_t mode, dev_t dev, const char *orig,
-		struct parse_error *e)
+mknod_replacing(struct unpack_fs *fs, int dfd, const char *base, mode_t mode, dev_t dev,
+		const char *orig, struct parse_error *e)
 {
-	if (mknodat(dfd, base, mode, dev) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return sys_error(e, orig, "mknod", errno);
-	int r = make_room(dfd, base, 0, orig, e);
-	if (r < 0)
-		return r;
-	if (mknodat(dfd, base, mode, dev) < 0)
-		return sys_error(e, orig, "mknod", errno);
-	return 0;
+	if (mknodat(dfd, base, mode, dev) < 0) {
+		if (errno != EEXIST)
+			return sys_error(e, orig, "mknod", errno);
+		int r = make_room(fs, dfd, base, 0, orig, e);
+		if (r < 0)
+			return r;
+		if (mknodat(dfd, base, mode, dev) < 0)
+			return sys_error(e, orig, "mknod", errno);
+	}
+	return usage_new(fs, dfd, base, -EBADF, orig, e);
 }
 
 static int
-make_node(int dfd, const char *base, const struct tar_entry *t, const char *orig,
-	  struct parse_error *e)
+make_node(struct unpack_fs *fs, int dfd, const char *base, const struct tar_entry *t,
+	  const char *orig, struct parse_error *e)
 {
 	mode_t type = t->type == TAR_ENTRY_CHR   ? S_IFCHR
 		      : t->type == TAR_ENTRY_BLK ? S_IFBLK
 						 : S_IFIFO;
 	dev_t dev = t->type == TAR_ENTRY_FIFO ? 0 : makedev(t->dev_major, t->dev_minor);
-	int r = mknod_replacing(dfd, base, type | (mode_t)t->mode, dev, orig, e);
+	int r = mknod_replacing(fs, dfd, base, type | (mode_t)t->mode, dev, orig, e);
 	return r < 0 ? r : node_meta(dfd, base, t, orig, e);
 }
 
 static int
-make_symlink(int dfd, const char *base, const struct tar_entry *t, const char *orig,
-	     struct parse_error *e)
+make_symlink(struct unpack_fs *fs, int dfd, const char *base, const struct tar_entry *t,
+	     const char *orig, struct parse_error *e)
 {
 	if (symlinkat(t->link, dfd, base) < 0) {
 		if (errno != EEXIST)
 			return sys_error(e, orig, "symlink", errno);
-		int r = make_room(dfd, base, 0, orig, e);
+		int r = make_room(fs, dfd, base, 0, orig, e);
 		if (r < 0)
 			return r;
 		if (symlinkat(t->link, dfd, base) < 0)
 			return sys_error(e, orig, "symlink", errno);
 	}
-	return node_meta(dfd, base, t, orig, e);
+	int r = usage_new(fs, dfd, base, -EBADF, orig, e);
+	return r < 0 ? r : node_meta(dfd, base, t, orig, e);
 }
 
 /* A hardlink names an earlier entry of this layer: its parent is walked inside the layer
@@ -429,7 +522,7 @@ make_hardlink(struct unpack_fs *fs, const char *parent, const char *base, const 
 	if (linkat(tfd, tbase, dfd, base, 0) < 0) {
 		if (errno != EEXIST)
 			return sys_error(e, orig, "link", errno);
-		r = make_room(dfd, base, 0, orig, e);
+		r = make_room(fs, dfd, base, 0, orig, e);
 		if (r < 0)
 			return r;
 		if (linkat(tfd, tbase, dfd, base, 0) < 0)
@@ -478,7 +571,7 @@ apply_root(struct unpack_fs *fs, struct layer_stream *s, const struct tar_entry 
 	int r = set_meta(fd, t, s, 0, ".", e);
 	if (r < 0)
 		return r;
-	return record_dir_time(fs, ".", t) < 0 ? sys_error(e, ".", "record", ENOMEM) : 0;
+	return record_dir_time(fs, ".", t, false, 0) < 0 ? sys_error(e, ".", "record", ENOMEM) : 0;
 }
 
 int
@@ -507,18 +600,18 @@ unpack_fs_apply(struct unpack_fs *fs, struct layer_stream *s, const struct tar_e
 		return r;
 	/* The overlay form of a whiteout: a 0/0 character device with the deleted name. */
 	if (t->action == TAR_ACTION_WHITEOUT)
-		return mknod_replacing(dfd, base, S_IFCHR, makedev(0, 0), t->path, e);
+		return mknod_replacing(fs, dfd, base, S_IFCHR, makedev(0, 0), t->path, e);
 	switch (t->type) {
 	case TAR_ENTRY_REG:
-		return make_reg(dfd, base, s, t, t->path, e);
+		return make_reg(fs, dfd, base, s, t, t->path, e);
 	case TAR_ENTRY_DIR:
 		return make_dir(fs, dfd, base, s, t, t->path, e);
 	case TAR_ENTRY_SYMLINK:
-		return make_symlink(dfd, base, t, t->path, e);
+		return make_symlink(fs, dfd, base, t, t->path, e);
 	case TAR_ENTRY_CHR:
 	case TAR_ENTRY_BLK:
 	case TAR_ENTRY_FIFO:
-		return make_node(dfd, base, t, t->path, e);
+		return make_node(fs, dfd, base, t, t->path, e);
 	case TAR_ENTRY_HARDLINK:
 	case TAR_ENTRY_OTHER:
 	case TAR_ENTRY_TYPE_COUNT:
@@ -527,27 +620,62 @@ unpack_fs_apply(struct unpack_fs *fs, struct layer_stream *s, const struct tar_e
 	return fs_error(e, t->path, "unsupported entry type");
 }
 
+/* A directory this layer created grew with its entries: add what it gained since. */
+static void
+usage_grown(struct unpack_fs *fs, const struct dir_time *d, const struct stat *st)
+{
+	int64_t now = (int64_t)st->st_blocks;
+	uint64_t delta = now > d->blocks0 ? (uint64_t)(now - d->blocks0) : 0;
+	fs->blocks = fs->blocks > UINT64_MAX - delta ? UINT64_MAX : fs->blocks + delta;
+}
+
+static int
+finish_dir(struct unpack_fs *fs, const struct dir_time *d, struct parse_error *e)
+{
+	struct timespec ts[2] = {d->ts, d->ts};
+	if (strcmp(d->path, ".") == 0) { /* the root is measured once, by unpack_fs_finish */
+		if (d->has_time && utimensat(fs->root_fd, ".", ts, AT_SYMLINK_NOFOLLOW) < 0)
+			return sys_error(e, d->path, "set times", errno);
+		return 0;
+	}
+	char parent[LAYER_PATH_MAX + 1];
+	const char *base = split(d->path, parent);
+	int dfd = -EBADF;
+	int r = parent_fd(fs, parent, d->path, &dfd, e);
+	if (r < 0)
+		return r;
+	struct stat st;
+	if (d->measure) {
+		if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			return sys_error(e, d->path, "stat", errno);
+		usage_grown(fs, d, &st);
+	}
+	if (d->has_time && utimensat(dfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+		return sys_error(e, d->path, "set times", errno);
+	return 0;
+}
+
 int
 unpack_fs_finish(struct unpack_fs *fs, struct parse_error *e)
 {
 	for (size_t i = 0; i < fs->n_dirs; i++) {
-		const char *path = fs->dirs[i].path;
-		struct timespec ts[2] = {fs->dirs[i].ts, fs->dirs[i].ts};
-		if (strcmp(path, ".") == 0) {
-			if (utimensat(fs->root_fd, ".", ts, AT_SYMLINK_NOFOLLOW) < 0)
-				return sys_error(e, path, "set times", errno);
-			continue;
-		}
-		char parent[LAYER_PATH_MAX + 1];
-		const char *base = split(path, parent);
-		int dfd = -EBADF;
-		int r = parent_fd(fs, parent, path, &dfd, e);
+		int r = finish_dir(fs, &fs->dirs[i], e);
 		if (r < 0)
 			return r;
-		if (utimensat(dfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
-			return sys_error(e, path, "set times", errno);
 	}
+	struct stat st;
+	if (fstat(fs->root_fd, &st) < 0)
+		return sys_error(e, ".", "stat", errno);
+	struct dir_time root = {.blocks0 = 0};
+	usage_grown(fs, &root, &st);
 	return 0;
+}
+
+void
+unpack_fs_usage(const struct unpack_fs *fs, uint64_t *ret_bytes, uint64_t *ret_inodes)
+{
+	*ret_bytes = fs->blocks > UINT64_MAX / 512u ? UINT64_MAX : fs->blocks * 512u;
+	*ret_inodes = fs->inodes;
 }
 
 const char *const *

@@ -30,6 +30,12 @@ int unpack_fs_apply(struct unpack_fs *fs, struct layer_stream *s, const struct t
 /* Set the recorded directory mtimes. Errors as unpack_fs_apply. */
 int unpack_fs_finish(struct unpack_fs *fs, struct parse_error *reterr);
 
+/* What the tree uses once unpack_fs_finish succeeded: st_blocks * 512 of every inode the
+ * layer created, the root included, each counted once (hardlinks, replaced entries); created
+ * directories as they are at the end (past UNPACK_DIR_TIMES_MAX_BYTES of directory paths, as
+ * they were when created). */
+void unpack_fs_usage(const struct unpack_fs *fs, uint64_t *ret_bytes, uint64_t *ret_inodes);
+
 /* Opaque directories seen so far ("." for the root), in archive order, without duplicates. */
 const char *const *unpack_fs_opaque(const struct unpack_fs *fs, size_t *ret_n);
 

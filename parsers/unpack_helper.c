@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* crisp-helper-unpack: confine, read one UnpackRequest, chroot into the layer directory and
  * drop CAP_SYS_CHROOT, then unpack the layer blob on fd 5 (parsers/layer_stream.c validates,
- * parsers/unpack_fs_helper.c writes) and reply with the diffID, sizes and opaque dirs.
+ * parsers/unpack_fs_helper.c writes) and reply with the diffID, sizes, the tree's usage and opaque dirs.
  * runs in: helper/untrusted. */
 #include <errno.h>
 #include <fcntl.h>
@@ -101,6 +101,7 @@ unpack(struct helper_msg *msg, const UnpackRequest *req)
 	Crisp__Helper__UnpackReply out;
 	crisp__helper__unpack_reply__init(&out);
 	layer_stream_result(s, diff_id, &out.uncompressed_size, &out.entries);
+	unpack_fs_usage(fs, &out.disk_bytes, &out.inodes);
 	out.diff_id = diff_id;
 	size_t n = 0;
 	const char *const *dirs = unpack_fs_opaque(fs, &n);

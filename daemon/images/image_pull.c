@@ -24,6 +24,7 @@
 #include "daemon/images/images.h"
 #include "daemon/core/keylock.h"
 #include "daemon/images/layer.h"
+#include "daemon/images/layer_store.h"
 #include "daemon/core/log.h"
 #include "daemon/images/registry.h"
 #include "daemon/core/store.h"
@@ -432,12 +433,18 @@ unpack_one(struct pull *p, size_t i, char *err, size_t errsz)
 			 i, d->digest, res.diff_id, p->config->diff_ids[i]);
 		r = -EBADMSG;
 	}
+	/* The size record goes in first: the layer and its record appear together. */
+	if (r == 0 && (r = layer_store_write(tmp, p->chain_ids[i], res.disk_bytes, res.inodes,
+					     res.uncompressed_size)) < 0)
+		snprintf(err, errsz, "record layer %s: %s", p->chain_ids[i], strerror(-r));
 	if (r == 0 && rename(tmp, final) < 0 && errno != EEXIST && errno != ENOTEMPTY) {
 		r = -errno;
 		snprintf(err, errsz, "store layer %s: %s", p->chain_ids[i], strerror(-r));
 	}
 	if (r < 0 || stat(tmp, &st) == 0)
 		(void)store_remove_tree(tmp); /* failed, or another pull won the rename */
+	else if (layer_store_add(p->im->layers, p->chain_ids[i]) < 0)
+		log_warn(0, "layer %s: its size record is unreadable", p->chain_ids[i]);
 	if (r == 0) {
 		pthread_mutex_lock(&p->mu);
 		p->unpacked += res.uncompressed_size;

@@ -48,6 +48,7 @@ user_of(const image_record *r, Runtime__V1__Int64Value *uid, Runtime__V1__Image 
 	}
 }
 
+/* r->size must already be what CRI reports (images_find copies carry images_size()). */
 static void
 fill_image(const image_record *r, Runtime__V1__Image *img, Runtime__V1__Int64Value *uid,
 	   Runtime__V1__ImageSpec *spec)
@@ -164,6 +165,7 @@ list_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			fill_image(filter ? one : im->v[i], &imgs[i], &uids[i], &specs[i]);
+			imgs[i].size = filter ? one->size : images_size(im, im->v[i]);
 			ptrs[i] = &imgs[i];
 		}
 		Runtime__V1__ListImagesResponse resp;
@@ -256,7 +258,10 @@ fsinfo_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	(void)msg;
 	struct crisp *cr = ud;
 	uint64_t bytes = 0, inodes = 0;
-	(void)images_usage(cr->images, &bytes, &inodes);
+	size_t unknown = 0;
+	/* From the layer records: what is known now, never a walk (unknown layers are being
+	 * measured in the background and count from then on). */
+	(void)images_usage(cr->images, &bytes, &inodes, &unknown);
 	Runtime__V1__UInt64Value ub, ui;
 	runtime__v1__uint64_value__init(&ub);
 	runtime__v1__uint64_value__init(&ui);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Image store: records, lookups by ID/name/digest, tag moves, removal with garbage
- * collection of unreferenced layers and blobs, start-up cleanup and usage accounting.
+ * collection of unreferenced layers and blobs, start-up cleanup and usage accounting (from
+ * the layer records of layer_store.c: no request walks a layer tree).
  * runs in: daemon/privileged. Image names come from kubelet and go through the (fuzzed) image
  * reference parser, the one parser the daemon links. */
 #include <dirent.h>
@@ -14,6 +15,7 @@
 
 #include "daemon/crisp.h"
 #include "daemon/images/images.h"
+#include "daemon/images/layer_store.h"
 #include "daemon/core/keylock.h"
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
@@ -182,7 +184,15 @@ images_init(struct crisp *cr, struct images **ret)
 	(void)store_clean_temp(im->rec_dir);
 	clean_partial(im);
 	load_records(im);
+	r = layer_store_new(im->layer_dir, &im->layers);
+	if (r < 0) {
+		images_free(im);
+		return r;
+	}
 	log_info(0, "%zu images in the store", im->n);
+	/* Layers from before size records: measured in the background, nothing waits. */
+	if ((r = layer_store_start(im->layers)) < 0)
+		log_warn(0, "cannot start measuring unrecorded layers: %s", strerror(-r));
 	*ret = im;
 	return 0;
 }
@@ -192,6 +202,7 @@ images_free(struct images *im)
 {
 	if (!im)
 		return NULL;
+	im->layers = layer_store_free(im->layers); /* stops the start-up measurement first */
 	for (size_t i = 0; i < im->n; i++)
 		image_record_free(im->v[i]);
 	free(im->v);
@@ -257,12 +268,27 @@ find_locked(struct images *im, const char *spec, int *reterr)
 	return found;
 }
 
+uint64_t
+images_size(struct images *im, const image_record *r)
+{
+	uint64_t sum = 0;
+	for (size_t i = 0; i < r->n_chain_ids; i++) {
+		struct layer_usage u;
+		if (layer_store_get(im->layers, r->chain_ids[i], &u) < 0)
+			return r->size; /* not measured yet: the size as pulled */
+		sum = sum > UINT64_MAX - u.bytes ? UINT64_MAX : sum + u.bytes;
+	}
+	return sum;
+}
+
 image_record *
 images_find(struct images *im, const char *spec, int *reterr)
 {
 	pthread_mutex_lock(&im->mu);
 	ssize_t i = find_locked(im, spec, reterr);
 	image_record *r = i >= 0 ? image_record_copy(im->v[i]) : NULL;
+	if (r)
+		r->size = images_size(im, r);
 	pthread_mutex_unlock(&im->mu);
 	if (i == -2)
 		*reterr = -ENOTUNIQ;
@@ -371,6 +397,7 @@ collect_garbage(struct images *im, const image_record *gone)
 			continue;
 		char p[CRISP_PATH_MAX];
 		images_layer_path(im, gone->chain_ids[i], p, sizeof(p));
+		layer_store_remove(im->layers, gone->chain_ids[i]);
 		int r = store_remove_tree(p);
 		if (r < 0)
 			log_warn(0, "cannot remove layer %s: %s", p, strerror(-r));
@@ -447,44 +474,36 @@ images_remove(struct images *im, const char *spec, char *err, size_t errsz)
 
 /* ---- usage ------------------------------------------------------------------------- */
 
+/* The entries of one flat directory (blobs, image records: a few per image, never a layer
+ * tree): no recursion. */
 static void
-walk_usage(int dfd, uint64_t *bytes, uint64_t *inodes, unsigned depth)
+flat_usage(const char *dir, uint64_t *bytes, uint64_t *inodes)
 {
-	DIR *d = fdopendir(dfd);
-	if (!d) {
-		(void)close(dfd);
-		return;
-	}
+	DIR *d = opendir(dir);
 	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
+	while (d && (de = readdir(d))) {
 		struct stat st;
-		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			continue;
 		*bytes += (uint64_t)st.st_blocks * 512u;
 		*inodes += 1;
-		if (S_ISDIR(st.st_mode) && depth < 256) {
-			int fd = openat(dirfd(d), de->d_name,
-					O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (fd >= 0)
-				walk_usage(fd, bytes, inodes, depth + 1);
-		}
 	}
-	(void)closedir(d);
+	if (d)
+		(void)closedir(d);
 }
 
 int
-images_usage(struct images *im, uint64_t *ret_bytes, uint64_t *ret_inodes)
+images_usage(struct images *im, uint64_t *ret_bytes, uint64_t *ret_inodes, size_t *ret_unknown)
 {
-	uint64_t bytes = 0, inodes = 0;
-	const char *dirs[] = {im->blob_dir, im->layer_dir, im->rec_dir};
-	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
-		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd >= 0)
-			walk_usage(fd, &bytes, &inodes, 0);
-	}
+	struct layer_usage u;
+	size_t unknown = 0;
+	layer_store_total(im->layers, &u, &unknown);
+	uint64_t bytes = u.bytes, inodes = u.inodes;
+	flat_usage(im->blob_dir, &bytes, &inodes);
+	flat_usage(im->rec_dir, &bytes, &inodes);
 	*ret_bytes = bytes;
 	*ret_inodes = inodes;
+	*ret_unknown = unknown;
 	return 0;
 }

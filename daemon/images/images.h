@@ -15,6 +15,7 @@
 
 struct crisp;
 struct keylocks;
+struct layer_store;
 
 struct images {
 	pthread_mutex_t mu; /* the record table and the record files */
@@ -25,6 +26,7 @@ struct images {
 	char *layer_dir; /* <root>/layers */
 	char *rec_dir;   /* <root>/images */
 	struct keylocks *locks;
+	struct layer_store *layers; /* layer sizes (layer_store.h); its own lock, taken after mu */
 };
 
 typedef Crisp__State__ImageRecord image_record;
@@ -37,7 +39,8 @@ int images_register(struct grpc_server *s);
 
 /* Find an image by ID ("sha256:<hex>", or a unique hex prefix of at least 12 digits), by
  * name (normalised: "busybox" is docker.io/library/busybox:latest), or name@digest. Returns a
- * deep copy (image_record_free) or NULL; -EINVAL in *reterr for an unparsable spec. */
+ * deep copy (image_record_free) or NULL; -EINVAL in *reterr for an unparsable spec. The
+ * copy's size is images_size(). */
 image_record *images_find(struct images *im, const char *spec, int *reterr);
 image_record *image_record_copy(const image_record *r);
 void image_record_free(image_record *r);
@@ -55,8 +58,16 @@ int images_remove(struct images *im, const char *spec, char *err, size_t errsz);
 void images_blob_path(const struct images *im, const char *digest, char *buf, size_t sz);
 void images_layer_path(const struct images *im, const char *chain_id, char *buf, size_t sz);
 
-/* Bytes and inodes used by the store (ImageFsInfo). */
-int images_usage(struct images *im, uint64_t *ret_bytes, uint64_t *ret_inodes);
+/* The image's size as CRI reports it: the sum of its layers' recorded usage (each layer's
+ * layers/<hex> tree), or r->size (config + compressed layers as pulled) while one of its
+ * layers is not measured yet. Touches only the in-memory table. */
+uint64_t images_size(struct images *im, const image_record *r);
+
+/* Bytes and inodes used by the store (ImageFsInfo): the recorded layer sizes plus the blob
+ * and image-record files (flat directories, a few entries per image); never a layer tree.
+ * *ret_unknown: layers whose size is not known yet (start-up measurement pending). */
+int images_usage(struct images *im, uint64_t *ret_bytes, uint64_t *ret_inodes,
+		 size_t *ret_unknown);
 
 /* The pull pipeline (image_pull.c). */
 struct registry_auth;

@@ -155,6 +155,8 @@ layer_unpack(const struct helper_ctx *h, int blob_fd, const char *dest_dir,
 	memcpy(ret->diff_id, rep->diff_id, sizeof(ret->diff_id));
 	ret->uncompressed_size = rep->uncompressed_size;
 	ret->entries = rep->entries;
+	ret->disk_bytes = rep->disk_bytes;
+	ret->inodes = rep->inodes;
 	unpack_reply_free(rep);
 	return 0;
 }

@@ -21,6 +21,8 @@ struct layer_unpack_result {
 	char diff_id[72]; /* "sha256:<hex>" of the uncompressed stream */
 	uint64_t uncompressed_size;
 	uint64_t entries;
+	uint64_t disk_bytes; /* what dest_dir's tree uses (st_blocks * 512, each inode once) */
+	uint64_t inodes;     /* inodes in dest_dir's tree, dest_dir included */
 };
 
 /* Unpack the layer blob (blob_fd: the verified, complete blob file, read from offset 0; the
@@ -30,6 +32,10 @@ struct layer_unpack_result {
  * overlay form (0/0 character devices; trusted.overlay.opaque=y, set here by the daemon).
  * c comes from the manifest's media type and is never guessed. max_uncompressed caps the
  * uncompressed stream (layer_max_bytes); entries are capped at LAYER_MAX_ENTRIES.
+ *
+ * ret->disk_bytes and ret->inodes are the helper's measurement of what it wrote (bounded by
+ * the validator: whole blocks, at most what the entries and the stream can take); they feed
+ * the layer record, image sizes and ImageFsInfo, never an allocation or a path.
  *
  * Trust: ret->diff_id is computed by the helper (the daemon never reads the uncompressed
  * stream). The caller must compare it with the image config's rootfs.diff_ids (the config is

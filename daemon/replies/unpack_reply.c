@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Re-validation of crisp-helper-unpack's reply before the daemon uses any of it: the diffID
- * goes into image records and chain IDs, the opaque paths are opened beneath the layer.
+ * goes into image records and chain IDs, the opaque paths are opened beneath the layer, the
+ * usage totals into the layer record, image sizes and ImageFsInfo.
  * runs in: daemon/privileged (pure: no I/O; fuzzed by fuzz/unpack_reply_fuzz.c). */
 #include "daemon/replies/unpack_reply.h"
 
@@ -81,6 +82,27 @@ copy_opaque(const Crisp__Helper__UnpackReply *r, struct unpack_reply *out, char 
 	return 0;
 }
 
+/* The tree's usage (recorded with the layer, summed into image sizes and ImageFsInfo): at
+ * least the root, no more inodes than the entries and their parent directories can make,
+ * whole 512-byte blocks, and no more than the stream plus LAYER_INODE_DISK_SLACK per inode. */
+static int
+check_usage(const Crisp__Helper__UnpackReply *r, char *err, size_t errsz)
+{
+	uint64_t max_inodes, slack, max_bytes;
+	if (r->inodes == 0)
+		return bad(err, errsz, "inode count is 0 (the layer root is one)");
+	if (__builtin_mul_overflow(r->entries, (uint64_t)LAYER_MAX_DEPTH, &max_inodes) ||
+	    __builtin_add_overflow(max_inodes, 1u, &max_inodes) || r->inodes > max_inodes)
+		return bad(err, errsz, "more inodes than the entries can create");
+	if (r->disk_bytes % 512u != 0)
+		return bad(err, errsz, "disk bytes not a whole number of 512-byte blocks");
+	if (__builtin_mul_overflow(r->inodes, (uint64_t)LAYER_INODE_DISK_SLACK, &slack) ||
+	    __builtin_add_overflow(slack, r->uncompressed_size, &max_bytes) ||
+	    r->disk_bytes > max_bytes)
+		return bad(err, errsz, "disk bytes over what the stream can take on disk");
+	return 0;
+}
+
 int
 unpack_reply_validate(const Crisp__Helper__UnpackReply *r, uint64_t max_uncompressed,
 		      uint64_t max_entries, struct unpack_reply **ret, char *err, size_t errsz)
@@ -93,13 +115,18 @@ unpack_reply_validate(const Crisp__Helper__UnpackReply *r, uint64_t max_uncompre
 		return bad(err, errsz, "uncompressed size over the requested limit");
 	if (r->entries > max_entries)
 		return bad(err, errsz, "entry count over the requested limit");
+	int rc = check_usage(r, err, errsz);
+	if (rc < 0)
+		return rc;
 	struct unpack_reply *out = calloc(1, sizeof(*out));
 	if (!out)
 		return -ENOMEM;
 	memcpy(out->diff_id, r->diff_id, strlen(r->diff_id) + 1);
 	out->uncompressed_size = r->uncompressed_size;
 	out->entries = r->entries;
-	int rc = copy_opaque(r, out, err, errsz);
+	out->disk_bytes = r->disk_bytes;
+	out->inodes = r->inodes;
+	rc = copy_opaque(r, out, err, errsz);
 	if (rc < 0) {
 		unpack_reply_free(out);
 		return rc;

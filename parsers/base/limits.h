@@ -296,6 +296,13 @@
 /* Directory mtimes are restored after the walk (creating children changes them); past this
  * many path bytes the rest keep their unpack-time mtime rather than grow memory further. */
 #define UNPACK_DIR_TIMES_MAX_BYTES 67108864u /* 64 MiB */
+/* Disk use the unpack helper may report beyond the uncompressed stream, per inode: the data
+ * rounded up to a 64 KiB filesystem block plus one 64 KiB xattr block. */
+#define LAYER_INODE_DISK_SLACK 131072u
+/* Layer records (layers/<hex>/layer.pb) and the start-up measurement of layers that have
+ * none: a walk visits at most this many entries, this deep, before it gives up. */
+#define LAYER_RECORD_MAX 4096u
+#define LAYER_WALK_MAX_ENTRIES 4000000u
 /* Device nodes: Linux dev_t has a 12-bit major and a 20-bit minor (what mknod can express). */
 #define LAYER_DEV_MAJOR_MAX 4095u
 #define LAYER_DEV_MINOR_MAX 1048575u

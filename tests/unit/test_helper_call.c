@@ -92,6 +92,8 @@ scripted(uint64_t id, Crisp__Helper__FetchReply *f, Crisp__Helper__UnpackReply *
 	f->bytes_written = 4;
 	crisp__helper__unpack_reply__init(u);
 	u->diff_id = UNCONST(BLOB);
+	u->disk_bytes = 8192;
+	u->inodes = 1;
 	crisp__helper__error__init(e);
 	e->code = fake.script == REPLY_ERROR_BAD ? 99u : (uint32_t)PARSE_ERR_LIMIT;
 	e->message = UNCONST("layer entry \"a\x01"
@@ -267,6 +269,9 @@ test_unpack_options_and_replies(void **state)
 	char err[256];
 	assert_int_equal(unpack(REPLY_UNPACK_OK, &res, err, sizeof(err)), 0);
 	assert_string_equal(res.diff_id, BLOB);
+	/* The tree's usage is passed on as the (validated) reply said. */
+	assert_int_equal(res.disk_bytes, 8192);
+	assert_int_equal(res.inodes, 1);
 	/* The unpack policy's deadline (1 h) is the least it gets. */
 	assert_int_equal(fake.spec.deadline_ms, POLICY_UNPACK->deadline_ms);
 	assert_int_equal(fake.spec.policy, POLICY_UNPACK);

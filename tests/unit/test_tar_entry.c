@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "daemon/replies/unpack_reply.h"
+#include "parsers/base/limits.h"
 #include "parsers/layer_stream.h"
 #include "parsers/tar_entry.h"
 
@@ -265,6 +266,41 @@ test_stream(void **state)
 
 /* ---- daemon/replies/unpack_reply.c ---- */
 
+/* The usage totals a lying helper could send: each one alone is refused, the edges pass. */
+static void
+test_reply_usage(Crisp__Helper__UnpackReply *r)
+{
+	static const struct {
+		uint64_t bytes, inodes;
+		int ok;
+		const char *why;
+	} cases[] = {
+	    {0, 0, 0, "inode count is 0"},
+	    {512, 1, 1, NULL},
+	    {0, 1 + 3 * LAYER_MAX_DEPTH, 1, NULL},
+	    {0, 2 + 3 * LAYER_MAX_DEPTH, 0, "more inodes than the entries"},
+	    {4097, 4, 0, "512-byte blocks"},
+	    {100 + 4 * (uint64_t)LAYER_INODE_DISK_SLACK - 100 % 512, 4, 1, NULL},
+	    {100 + 4 * (uint64_t)LAYER_INODE_DISK_SLACK + 412, 4, 0, "over what the stream"},
+	    {UINT64_MAX - 511, UINT64_MAX, 0, "more inodes"},
+	    {UINT64_MAX - 511, 4, 0, "over what the stream"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r->disk_bytes = cases[i].bytes;
+		r->inodes = cases[i].inodes;
+		struct unpack_reply *out = NULL;
+		char err[256] = "";
+		int rc = unpack_reply_validate(r, 100, 3, &out, err, sizeof(err));
+		if (cases[i].ok != (rc == 0))
+			fail_msg("usage case %zu: rc %d (%s)", i, rc, err);
+		if (!cases[i].ok && !strstr(err, cases[i].why))
+			fail_msg("usage case %zu: \"%s\" lacks \"%s\"", i, err, cases[i].why);
+		unpack_reply_free(out);
+	}
+	r->disk_bytes = 3 * 4096;
+	r->inodes = 4;
+}
+
 static void
 test_reply(void **state)
 {
@@ -286,15 +322,20 @@ test_reply(void **state)
 	r.diff_id = id;
 	r.uncompressed_size = 100;
 	r.entries = 3;
+	r.disk_bytes = 3 * 4096;
+	r.inodes = 4;
 	r.n_opaque_dirs = 1;
 	r.opaque_dirs = dirs;
 	struct unpack_reply *out = NULL;
 	char err[256];
 	assert_int_equal(unpack_reply_validate(&r, 100, 3, &out, err, sizeof(err)), 0);
 	assert_string_equal(out->opaque_dirs[0], "opq");
+	assert_int_equal(out->disk_bytes, 3 * 4096);
+	assert_int_equal(out->inodes, 4);
 	unpack_reply_free(out);
 	assert_int_equal(unpack_reply_validate(&r, 99, 3, &out, err, sizeof(err)), -EPROTO);
 	assert_int_equal(unpack_reply_validate(&r, 100, 2, &out, err, sizeof(err)), -EPROTO);
+	test_reply_usage(&r);
 	r.n_opaque_dirs = 2;
 	assert_int_equal(unpack_reply_validate(&r, 100, 3, &out, err, sizeof(err)), -EPROTO);
 	r.n_opaque_dirs = 0;
