@@ -211,6 +211,7 @@ bench: all
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_pull.py
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_containers.py
 	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_stats.py
+	CRISPD=$(abspath $(CRISPD)) $(PYTHON) tests/bench/bench_image_store.py
 
 # ---- install ------------------------------------------------------------------------------------
 CNI_CONF_DIR ?= /etc/cni/net.d

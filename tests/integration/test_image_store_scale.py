@@ -42,16 +42,17 @@ def ustar(name, typ=b"0", data=b"", link=""):
     return bytes(h) + data + b"\0" * (-len(data) % 512)
 
 
-def big_layer():
+def big_layer(seed=0):
     """NFILES entries in 100 directories; every 10th file has 3003 bytes of data; a few
-    hardlinks (counted once), a symlink, a whiteout and an entry replaced by a later one."""
+    hardlinks (counted once), a symlink, a whiteout and an entry replaced by a later one
+    (whose data carries seed, so layers of different seeds differ)."""
     out = [ustar("d%02d" % d, b"5") for d in range(100)]
     for i in range(NFILES - 100 - 6):
         data = (b"%07d" % i) * 429 if i % 10 == 0 else b""
         out.append(ustar("d%02d/f%06d" % (i % 100, i), data=data))
     out += [ustar("links", b"5"), ustar("links/a", b"1", link="d00/f000000"),
             ustar("links/b", b"1", link="d00/f000000"), ustar("links/c", b"2", link="../d01"),
-            ustar("d00/f000000", data=b"replaced\n" * 1000), ustar("links/.wh.gone")]
+            ustar("d00/f000000", data=b"replaced %d\n" % seed * 1000), ustar("links/.wh.gone")]
     return b"".join(out) + b"\0" * 1024
 
 
