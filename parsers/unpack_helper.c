@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* crisp-helper-unpack: confine, read one UnpackRequest, chroot into the layer directory and
  * drop CAP_SYS_CHROOT, then unpack the layer blob on fd 5 (parsers/layer_stream.c validates,
- * parsers/unpack_fs_helper.c writes) and reply with the diffID, sizes, the tree's usage and opaque dirs.
+ * parsers/unpack_fs_helper.c writes) and reply with the diffID, sizes, usage and opaque dirs.
  * runs in: helper/untrusted. */
 #include <errno.h>
 #include <fcntl.h>

@@ -66,8 +66,7 @@ uint64_t images_size(struct images *im, const image_record *r);
 /* Bytes and inodes used by the store (ImageFsInfo): the recorded layer sizes plus the blob
  * and image-record files (flat directories, a few entries per image); never a layer tree.
  * *ret_unknown: layers whose size is not known yet (start-up measurement pending). */
-int images_usage(struct images *im, uint64_t *ret_bytes, uint64_t *ret_inodes,
-		 size_t *ret_unknown);
+int images_usage(struct images *im, uint64_t *ret_bytes, uint64_t *ret_inodes, size_t *ret_unknown);
 
 /* The pull pipeline (image_pull.c). */
 struct registry_auth;

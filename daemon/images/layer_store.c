@@ -112,8 +112,8 @@ load_one(const char *layer_dir, const char *hex, struct layer_usage *ret)
 	const char *h = rec ? hex_of(rec->chain_id) : NULL;
 	bool ok = h && rec->version == 1 && strcmp(h, hex) == 0 && rec->inodes >= 1 &&
 		  rec->disk_bytes % 512u == 0;
-	struct layer_usage u = ok ? (struct layer_usage){rec->disk_bytes, rec->inodes}
-				  : (struct layer_usage){0};
+	struct layer_usage u =
+	    ok ? (struct layer_usage){rec->disk_bytes, rec->inodes} : (struct layer_usage){0};
 	if (rec)
 		crisp__state__layer_record__free_unpacked(rec, NULL);
 	if (!ok)
@@ -123,7 +123,7 @@ load_one(const char *layer_dir, const char *hex, struct layer_usage *ret)
 	if (dfd < 0)
 		return -errno;
 	r = fstat(dfd, &d) < 0 || fstatat(dfd, RECORD_NAME, &f, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
-											  : 0;
+											 : 0;
 	(void)close(dfd);
 	if (r < 0)
 		return r;
@@ -256,7 +256,8 @@ layer_store_new(const char *layer_dir, struct layer_store **ret)
 	if (d)
 		(void)closedir(d);
 	if (unknown)
-		log_info(0, "%zu of %zu layers have no size record; measuring them in the background",
+		log_info(0,
+			 "%zu of %zu layers have no size record; measuring them in the background",
 			 unknown, ls->n);
 	*ret = ls;
 	return 0;

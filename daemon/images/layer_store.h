@@ -13,7 +13,7 @@
 struct layer_store;
 
 struct layer_usage {
-	uint64_t bytes;  /* st_blocks * 512, each inode once */
+	uint64_t bytes; /* st_blocks * 512, each inode once */
 	uint64_t inodes;
 };
 
@@ -32,8 +32,8 @@ struct layer_store *layer_store_free(struct layer_store *ls);
 /* Write dir/layer.pb (atomically) for a layer being unpacked into dir/diff: chain_id
  * "sha256:<hex>", the helper's validated totals. Called before dir is renamed into place,
  * so the layer and its record appear together. -errno. */
-int layer_store_write(const char *dir, const char *chain_id, uint64_t disk_bytes,
-		      uint64_t inodes, uint64_t uncompressed_size);
+int layer_store_write(const char *dir, const char *chain_id, uint64_t disk_bytes, uint64_t inodes,
+		      uint64_t uncompressed_size);
 
 /* (Re)load layers/<hex>/layer.pb into the table once the layer is in place. -errno; the
  * layer is then unknown (0 is returned when the record is there). */

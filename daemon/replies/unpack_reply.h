@@ -17,7 +17,7 @@ struct unpack_reply {
 	uint64_t entries;
 	uint64_t disk_bytes; /* st_blocks * 512 of the tree, each inode once; a multiple of 512 */
 	uint64_t inodes;     /* >= 1 (the root), <= 1 + entries * LAYER_MAX_DEPTH */
-	char **opaque_dirs; /* normalised relative paths, "." for the root */
+	char **opaque_dirs;  /* normalised relative paths, "." for the root */
 	size_t n_opaque_dirs;
 };
 

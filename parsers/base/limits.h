@@ -301,7 +301,7 @@
 #define LAYER_INODE_DISK_SLACK 131072u
 /* Layer records (layers/<hex>/layer.pb) and the start-up measurement of layers that have
  * none: a walk visits at most this many entries, this deep, before it gives up. */
-#define LAYER_RECORD_MAX 4096u
+#define LAYER_RECORD_MAX       4096u
 #define LAYER_WALK_MAX_ENTRIES 4000000u
 /* Device nodes: Linux dev_t has a 12-bit major and a 20-bit minor (what mknod can express). */
 #define LAYER_DEV_MAJOR_MAX 4095u

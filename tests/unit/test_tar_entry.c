@@ -285,6 +285,7 @@ test_reply_usage(Crisp__Helper__UnpackReply *r)
 	    {UINT64_MAX - 511, UINT64_MAX, 0, "more inodes"},
 	    {UINT64_MAX - 511, 4, 0, "over what the stream"},
 	};
+
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		r->disk_bytes = cases[i].bytes;
 		r->inodes = cases[i].inodes;
