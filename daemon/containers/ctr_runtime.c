@@ -61,8 +61,8 @@ rt_run(const struct rt_ctx *rc, char *const *args, unsigned timeout_ms, struct p
 			      .envp = rt_env,
 			      .stdout_max = RT_STATE_MAX_BYTES,
 			      .stderr_max = RT_MAX_STDERR,
-			      .timeout_ms = prog_timeout_ms(timeout_ms ? timeout_ms : RT_CMD_TIMEOUT_MS,
-							    rc->deadline_ns)};
+			      .timeout_ms = prog_timeout_ms(
+				  timeout_ms ? timeout_ms : RT_CMD_TIMEOUT_MS, rc->deadline_ns)};
 	int r = prog_run(&o, res);
 	if (r == 0 && res->exited && res->status == 0)
 		return 0;

@@ -342,7 +342,8 @@ init_alive(const ctr_record *r)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0; /* no such process */
-	ssize_t n = read(fd, buf, sizeof(buf) - 1); /* kernel text, one read */
+	/* Kernel text, small enough for one read. */
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
 	(void)close(fd);
 	if (n <= 0)
 		return 0; /* nothing to match: not the container's init */

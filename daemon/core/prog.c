@@ -86,8 +86,8 @@ spawn_child(const struct prog_opts *o, int in_r, int out_w, int err_w, pid_t *re
 	posix_spawnattr_setsigdefault(&at, &defs);
 	/* A group of its own (pgid = pid), so a kill at the deadline reaches what it started. */
 	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at,
-				 POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+					  POSIX_SPAWN_SETPGROUP);
 	int r = posix_spawn(ret_pid, o->path, &fa, &at, o->argv, o->envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);

@@ -84,8 +84,10 @@ network_up(struct crisp *cr, const struct config *cfg, struct pod *pod, uint64_t
 	struct cni_port ports[128];
 	struct cni_attach a;
 	attach_of(pod, ports, ELEMENTSOF(ports), &a);
-	struct cni_ctx c = {
-	    .helpers = &h, .bin_dirs = &cfg->cni_bin_dirs, .attach = &a, .deadline_ns = deadline_ns};
+	struct cni_ctx c = {.helpers = &h,
+			    .bin_dirs = &cfg->cni_bin_dirs,
+			    .attach = &a,
+			    .deadline_ns = deadline_ns};
 	struct cni_result *res = NULL;
 	r = cni_add(&c, net, &res, err, errsz);
 	cni_netconf_free(net);
