@@ -21,6 +21,7 @@ import oci_images as oi
 CLIENTS = 8
 ROUNDS = 3
 LISTS = 200
+KILLS = 6
 HANG_SLEEP = 4321  # seconds a hung plugin or runtime sleeps; found in ps by this number
 
 
@@ -399,3 +400,104 @@ def test_sighup_during_a_hung_call_blocks_nothing(env):
     for p in (other, pod):
         env.s.StopPodSandbox(env.pb.StopPodSandboxRequest(pod_sandbox_id=p), timeout=30)
         env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=p), timeout=30)
+
+
+def test_sigkill_churn_loses_nothing_and_leaves_nothing(env):
+    """SIGKILL of crispd at random moments of a lifecycle churn (KILLS kills): after each
+    restart every container crispd acknowledged and did not remove is listed, a container
+    that exited while crispd was down has its exit code, no runtime state, conmon or bundle
+    exists without a listed container (no ghosts), and once every pod is removed nothing is
+    left (issue 13)."""
+    import random
+    rnd = random.Random(os.getpid())
+    pb = env.pb
+    before = env.snapshot()
+    acked, lock, stop = {}, threading.Lock(), threading.Event()
+
+    def churn(k):
+        i = 0
+        while not stop.is_set():
+            i += 1
+            try:
+                pod = env.run_pod("k%d-%d" % (k, i), timeout=20)
+                cid = env.create(pod, "k%d-%d" % (k, i), timeout=20)
+                with lock:
+                    acked[cid] = pod
+                env.s.StartContainer(pb.StartContainerRequest(container_id=cid), timeout=20)
+                env.s.StopContainer(pb.StopContainerRequest(container_id=cid, timeout=0),
+                                    timeout=20)
+                env.s.RemoveContainer(pb.RemoveContainerRequest(container_id=cid), timeout=20)
+                with lock:
+                    acked.pop(cid, None)
+                env.s.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=pod), timeout=20)
+                env.s.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod),
+                                       timeout=20)
+            except grpc.RpcError:
+                time.sleep(0.1)  # crispd is down or restarting
+
+    def restart():
+        env.d.proc.kill()
+        env.d.proc.wait()
+        env.d.proc = None
+        env.d.start()
+        reconnect()
+
+    def reconnect():
+        old, env.ch = env.ch, grpc.insecure_channel(env.d.target())
+        env.s = __import__("cri.api_pb2_grpc", fromlist=["x"]).RuntimeServiceStub(env.ch)
+        old.close()
+
+    def check_no_ghosts():
+        listed = {c.id: c for c in env.s.ListContainers(pb.ListContainersRequest(),
+                                                         timeout=10).containers}
+        with lock:
+            lost = set(acked) - set(listed)
+        assert not lost, "containers lost across a SIGKILL: %r" % lost
+        snap = env.snapshot()
+        assert set(snap["runc"]) <= set(listed), "runtime state without a container"
+        assert set(snap["dirs"].get("containers", [])) <= set(listed), "bundle, no container"
+        for line in snap["conmons"]:
+            assert any(c in line for c in listed), "conmon without a container: " + line
+
+    # A container that exits while crispd is down keeps its exit code.
+    pod = env.run_pod("exitcode")
+    cfg = pb.ContainerConfig(metadata=pb.ContainerMetadata(name="x"),
+                             image=pb.ImageSpec(image=env.reg.bb),
+                             command=["sh", "-c", "sleep 1; exit 7"], log_path="x.log")
+    xid = env.s.CreateContainer(pb.CreateContainerRequest(
+        pod_sandbox_id=pod, config=cfg, sandbox_config=env.pod_cfg("exitcode")),
+        timeout=30).container_id
+    env.created.add(xid)
+    env.s.StartContainer(pb.StartContainerRequest(container_id=xid), timeout=30)
+    env.d.proc.kill()
+    env.d.proc.wait()
+    time.sleep(1.5)
+    env.d.proc = None
+    env.d.start()
+    reconnect()
+    st = env.s.ContainerStatus(pb.ContainerStatusRequest(container_id=xid), timeout=10).status
+    assert st.state == pb.CONTAINER_EXITED and st.exit_code == 7, st
+    env.s.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=30)
+
+    workers = [threading.Thread(target=churn, args=(k,)) for k in range(2)]
+    for w in workers:
+        w.start()
+    t0 = time.monotonic()
+    try:
+        for _ in range(KILLS):
+            time.sleep(rnd.uniform(0.3, 2.0))
+            restart()
+            check_no_ghosts()
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(60)
+    print("churn with %d SIGKILLs: %.1f s" % (KILLS, time.monotonic() - t0))
+    restart()
+    check_no_ghosts()
+    env.created.update(c.id for c in env.s.ListContainers(pb.ListContainersRequest(),
+                                                          timeout=10).containers)
+    for p in env.s.ListPodSandbox(pb.ListPodSandboxRequest(), timeout=10).items:
+        env.s.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=p.id), timeout=30)
+        env.s.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=p.id), timeout=30)
+    wait_for(lambda: env.snapshot() == before, 10, "left behind: %r" % env.snapshot())
