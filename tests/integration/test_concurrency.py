@@ -7,6 +7,7 @@
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -145,7 +146,7 @@ class Env:
         dirs = {d: sorted(os.listdir(os.path.join(run, d)))
                 for d in ("pods", "ns", "containers") if os.path.isdir(os.path.join(run, d))}
         state = {}
-        for d in ("pods", "containers", "containers-records"):
+        for d in ("pods", "containers", "container-records"):
             p = os.path.join(tmp, "root", d)
             state[d] = sorted(os.listdir(p)) if os.path.isdir(p) else []
         temps = [os.path.join(r, f) for r, _, fs in os.walk(os.path.join(tmp, "root"))
@@ -501,3 +502,31 @@ def test_sigkill_churn_loses_nothing_and_leaves_nothing(env):
         env.s.StopPodSandbox(pb.StopPodSandboxRequest(pod_sandbox_id=p.id), timeout=30)
         env.s.RemovePodSandbox(pb.RemovePodSandboxRequest(pod_sandbox_id=p.id), timeout=30)
     wait_for(lambda: env.snapshot() == before, 10, "left behind: %r" % env.snapshot())
+
+
+def test_orphan_without_bundle_or_record_is_removed_at_start(env):
+    """(No "conmon" in this test's name: its temp path would match the conmon check.)
+    A running container whose record and bundle are gone while crispd was down (a removal
+    cut short): the restarted crispd kills its conmon, deletes its runtime state and logs
+    both, leaving the pod as it was (issue 13)."""
+    pod = env.run_pod("orph")
+    before = env.snapshot()
+    cid = env.create(pod, "orph")
+    env.s.StartContainer(env.pb.StartContainerRequest(container_id=cid), timeout=30)
+    env.d.proc.kill()
+    env.d.proc.wait()
+    bundle = os.path.join(env.d.tmp, "run", "containers", cid)
+    subprocess.run(["umount", "-l", os.path.join(bundle, "rootfs")], check=True)
+    shutil.rmtree(bundle)
+    shutil.rmtree(os.path.join(env.d.tmp, "root", "containers", cid))
+    os.remove(os.path.join(env.d.tmp, "root", "container-records", cid + ".pb"))
+    assert env.snapshot()["conmons"] and env.snapshot()["runc"] == [cid]
+    env.ch.close()
+    env.d.proc = None
+    env.d.start()
+    env.ch = grpc.insecure_channel(env.d.target())
+    env.s = __import__("cri.api_pb2_grpc", fromlist=["x"]).RuntimeServiceStub(env.ch)
+    assert "container %s: not in any record; killed its conmon" % cid in env.d.log()
+    wait_for(lambda: env.snapshot() == before, 10, "left behind: %r" % env.snapshot())
+    assert len(env.s.ListContainers(env.pb.ListContainersRequest(), timeout=10).containers) == 0
+    env.s.RemovePodSandbox(env.pb.RemovePodSandboxRequest(pod_sandbox_id=pod), timeout=30)
