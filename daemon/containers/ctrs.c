@@ -337,7 +337,7 @@ init_alive(const ctr_record *r)
 {
 	if (r->pid <= 1 || strlen(r->id) != 64)
 		return -1;
-	char path[64], buf[4096];
+	char path[64], buf[8192]; /* a cgroup v1 file lists ~13 controllers */
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", r->pid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
