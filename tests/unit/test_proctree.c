@@ -65,11 +65,13 @@ count_alive_children_of_self(void)
 		if (len <= 0)
 			continue;
 		buf[len] = '\0';
+		/* "pid (comm) S ppid ...": the state and the parent after the last ')' */
 		char *rp = strrchr(buf, ')');
-		char st = 0;
-		int ppid = 0;
-		if (rp && sscanf(rp + 1, " %c %d", &st, &ppid) == 2 && ppid == getpid() &&
-		    st != 'Z')
+		if (!rp || strlen(rp) < 5)
+			continue;
+		char st = rp[2], *end = NULL;
+		long ppid = strtol(rp + 4, &end, 10);
+		if (end != rp + 4 && ppid == (long)getpid() && st != 'Z')
 			n++;
 	}
 	(void)closedir(d);
