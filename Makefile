@@ -184,9 +184,11 @@ run: deps all
 	$(CRISPD)
 
 # ---- tests --------------------------------------------------------------------------------------
-# make check: unit tests (gcc and ASan+UBSan builds), fuzz corpus replay (ASan+UBSan),
-# then integration tests against a real crispd. Exits non-zero on any failure.
+# make check: format-check and lint (clang-format, check-deps, banned calls, clang-tidy,
+# cppcheck: STYLE.md's CI), unit tests (gcc and ASan+UBSan builds), fuzz corpus replay
+# (ASan+UBSan), then integration tests against a real crispd. Exits non-zero on any failure.
 check: deps
+	$(MAKE) format-check lint
 	$(MAKE) all unit
 	$(MAKE) SAN=1 all unit fuzz-replay
 	$(MAKE) integration

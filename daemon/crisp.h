@@ -6,8 +6,8 @@
 
 #include <pthread.h>
 
-#include "daemon/core/config.h"
 #include "daemon/containers/events.h"
+#include "daemon/core/config.h"
 #include "daemon/grpc/grpc_server.h"
 
 struct crisp {

@@ -14,16 +14,16 @@
 #include <unistd.h>
 
 #include "crisp_version.h"
-#include "daemon/core/config.h"
 #include "daemon/containers/containers.h"
+#include "daemon/core/config.h"
+#include "daemon/core/log.h"
 #include "daemon/crisp.h"
 #include "daemon/grpc/grpc_server.h"
 #include "daemon/images/images.h"
-#include "daemon/core/log.h"
 #include "daemon/pods/pods.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 static const char *arg_listen;
 static const char *arg_root;

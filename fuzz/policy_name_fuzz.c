@@ -52,7 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[0] % 6u < 4u) {
 		POLICY_FUZZ_ASSERT(len <= POLICY_META_NAME_MAX);
 		for (size_t i = 0; i < len; i++)
-			POLICY_FUZZ_ASSERT((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] != 0x7f);
+			POLICY_FUZZ_ASSERT((unsigned char)s[i] >= 0x20 &&
+					   (unsigned char)s[i] != 0x7f);
 		return 0;
 	}
 	POLICY_FUZZ_ASSERT(len > 0 && len <= POLICY_ID_LEN);

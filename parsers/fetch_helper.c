@@ -3,7 +3,6 @@
  * read one FetchRequest, fetch one manifest or blob from a registry with the distribution
  * API (auth challenges, token flow, redirects, retries, resume) and reply.
  * runs in: helper/untrusted. */
-#include "parsers/base/limits.h"
 #include "parsers/fetch_helper.h"
 
 #include <curl/curl.h>
@@ -22,6 +21,7 @@
 #include "helper.pb-c.h"
 #include "helper_policies.h"
 #include "parsers/base/digest.h"
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 #include "parsers/base/str.h"
 #include "parsers/http_header.h"

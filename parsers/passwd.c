@@ -410,10 +410,11 @@ resolve_user(const char *s, size_t len, const struct passwd_file *pw, struct pas
 			return r;
 		e = find_user_name(pw, s, len);
 		if (!e)
-			return parse_error_set(err, PARSE_ERR_NOT_FOUND, 0, "",
-					       "unable to find user %.*s: no matching entries in "
-					       "passwd file",
-					       (int)(len < PARSE_ERROR_QUOTE_MAX ? len : PARSE_ERROR_QUOTE_MAX), s);
+			return parse_error_set(
+			    err, PARSE_ERR_NOT_FOUND, 0, "",
+			    "unable to find user %.*s: no matching entries in "
+			    "passwd file",
+			    (int)(len < PARSE_ERROR_QUOTE_MAX ? len : PARSE_ERROR_QUOTE_MAX), s);
 		u->uid = e->uid;
 	}
 	u->gid = e ? e->gid : 0;
@@ -437,10 +438,11 @@ resolve_group(const char *s, size_t len, size_t off, const struct group_file *gr
 		return r;
 	g = find_group_name(gr, s, len);
 	if (!g)
-		return parse_error_set(err, PARSE_ERR_NOT_FOUND, off, "",
-				       "unable to find group %.*s: no matching entries in group "
-				       "file",
-				       (int)(len < PARSE_ERROR_QUOTE_MAX ? len : PARSE_ERROR_QUOTE_MAX), s);
+		return parse_error_set(
+		    err, PARSE_ERR_NOT_FOUND, off, "",
+		    "unable to find group %.*s: no matching entries in group "
+		    "file",
+		    (int)(len < PARSE_ERROR_QUOTE_MAX ? len : PARSE_ERROR_QUOTE_MAX), s);
 	u->gid = g->gid;
 	return 0;
 }

@@ -2,16 +2,17 @@
 /* Validation of one layer tar entry: path normalisation and escape refusal, whiteouts and
  * opaque markers, types, owners, modes, device numbers, and the xattr allowlist.
  * runs in: helper/untrusted (pure: no I/O, no allocation, no state). */
-#include "parsers/base/limits.h"
 #include "parsers/tar_entry.h"
 
 #include <string.h>
 
+#include "parsers/base/limits.h"
 #include "parsers/base/str.h"
 
 #define WH_PREFIX ".wh."
 #define WH_META   ".wh..wh."
 #define WH_OPAQUE ".wh..wh..opq"
+
 /* Linux dev_t: 12-bit major, 20-bit minor (what mknod can express). */
 
 const char *
@@ -38,7 +39,8 @@ entry_error(struct parse_error *e, enum parse_code code, const char *path, const
 	size_t n = strnlen(path, PARSE_ERROR_QUOTE_MAX + 1);
 	int cut = n > PARSE_ERROR_QUOTE_MAX;
 	return parse_error_set(e, code, PARSE_OFFSET_NONE, NULL, "layer entry \"%.*s%s\": %s",
-			       (int)(cut ? PARSE_ERROR_QUOTE_MAX : n), path, cut ? "..." : "", what);
+			       (int)(cut ? PARSE_ERROR_QUOTE_MAX : n), path, cut ? "..." : "",
+			       what);
 }
 
 /* Append component c[0..len) to out (length *olen) with a '/' separator. */

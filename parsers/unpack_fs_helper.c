@@ -3,7 +3,6 @@
  * path component at a time (openat O_NOFOLLOW; the seccomp filter refuses any openat without
  * it), metadata set on fds, whiteouts as 0/0 character devices, opaque dirs recorded.
  * runs in: helper/untrusted (chrooted into the layer directory, under seccomp). */
-#include "parsers/base/limits.h"
 #include "parsers/unpack_fs_helper.h"
 
 #include <errno.h>
@@ -16,6 +15,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 #include "parsers/base/overflow.h"
 
@@ -106,8 +106,8 @@ fs_error(struct parse_error *e, const char *path, const char *fmt, ...)
 	size_t n = strnlen(path, PARSE_ERROR_QUOTE_MAX + 1);
 	int cut = n > PARSE_ERROR_QUOTE_MAX;
 	return parse_error_set(e, PARSE_ERR_VALUE, PARSE_OFFSET_NONE, NULL,
-			       "layer entry \"%.*s%s\": %s", (int)(cut ? PARSE_ERROR_QUOTE_MAX : n), path,
-			       cut ? "..." : "", what);
+			       "layer entry \"%.*s%s\": %s", (int)(cut ? PARSE_ERROR_QUOTE_MAX : n),
+			       path, cut ? "..." : "", what);
 }
 
 static int

@@ -35,6 +35,7 @@ struct ctr *ctr_new(ctr_record *rec);
 void ctr_reconcile_orphans(struct crisp *cr);
 /* rec->state read under c->st_mu. */
 int ctr_state(struct ctr *c);
+
 /* Lifecycle (ctr_ops.c). Callers hold c->mu (not st_mu) except for create. */
 struct ctr_create_in {
 	const Runtime__V1__ContainerConfig *cfg;

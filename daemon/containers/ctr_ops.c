@@ -14,20 +14,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
 #include "daemon/containers/ctr_internal.h"
 #include "daemon/containers/ctr_rootfs.h"
 #include "daemon/containers/ctr_runtime.h"
 #include "daemon/containers/ctr_seccomp_load.h"
 #include "daemon/containers/ctr_spec.h"
 #include "daemon/containers/events.h"
-#include "daemon/images/images.h"
 #include "daemon/core/log.h"
-#include "daemon/pods/pods.h"
 #include "daemon/core/store.h"
+#include "daemon/crisp.h"
+#include "daemon/images/images.h"
+#include "daemon/pods/pods.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 #include "policy/validate.h"
 
 const char *

@@ -66,7 +66,8 @@ static void
 remove_orphan(struct crisp *cr, const char *id)
 {
 	struct ctrs *cs = cr->ctrs;
-	char bundle[CRISP_PATH_MAX], rootfs[CRISP_PATH_MAX], storage[CRISP_PATH_MAX], exitf[CRISP_PATH_MAX];
+	char bundle[CRISP_PATH_MAX], rootfs[CRISP_PATH_MAX], storage[CRISP_PATH_MAX],
+	    exitf[CRISP_PATH_MAX];
 	if ((size_t)snprintf(bundle, sizeof(bundle), "%s/%s", cs->run_dir, id) >= sizeof(bundle) ||
 	    (size_t)snprintf(rootfs, sizeof(rootfs), "%s/%s/rootfs", cs->run_dir, id) >=
 		sizeof(rootfs) ||

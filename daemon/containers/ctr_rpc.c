@@ -11,14 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
 #include "daemon/containers/ctr_internal.h"
 #include "daemon/containers/ctr_runtime.h"
-#include "daemon/grpc/grpc_wire.h"
 #include "daemon/core/log.h"
+#include "daemon/crisp.h"
+#include "daemon/grpc/grpc_wire.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
 
@@ -396,7 +396,8 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	}
 	/* err_buf is bytes for a protobuf bytes field, not a C string */
 	memcpy(err_buf, res.err, res.err_len); /* NOLINT(bugprone-not-null-terminated-result) */
-	memcpy(err_buf + res.err_len, note, strlen(note)); /* NOLINT(bugprone-not-null-terminated-result) */
+	memcpy(err_buf + res.err_len, note,
+	       strlen(note)); /* NOLINT(bugprone-not-null-terminated-result) */
 	Runtime__V1__ExecSyncResponse resp;
 	runtime__v1__exec_sync_response__init(&resp);
 	resp.stdout = (ProtobufCBinaryData){res.out_len, res.out};

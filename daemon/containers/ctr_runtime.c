@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/core/prog.h"
 #include "daemon/core/log.h"
+#include "daemon/core/prog.h"
 #include "daemon/helpers/rtstate_call.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"

@@ -16,10 +16,10 @@
 #include "state.pb-c.h"
 
 struct ctr_spec_in {
-	const Runtime__V1__ContainerConfig *cfg;     /* the CreateContainer request's config */
-	const Runtime__V1__PodSandboxConfig *pod;    /* the pod's RunPodSandbox config */
-	const Crisp__State__ImageConfig *image;      /* the image's validated config */
-	const char *rootfs;			     /* mounted rootfs (absolute) */
+	const Runtime__V1__ContainerConfig *cfg;  /* the CreateContainer request's config */
+	const Runtime__V1__PodSandboxConfig *pod; /* the pod's RunPodSandbox config */
+	const Crisp__State__ImageConfig *image;   /* the image's validated config */
+	const char *rootfs;                       /* mounted rootfs (absolute) */
 	/* The resolved process user (image USER or the CRI run_as_* fields, see ctr_user). */
 	uint32_t uid, gid;
 	const uint32_t *sgids;
@@ -32,11 +32,11 @@ struct ctr_spec_in {
 	const char *pidns;
 	bool pid_host;
 	const char *pod_run_dir; /* hosts, resolv.conf, hostname files of the pod */
-	const char *shm_path;	 /* the pod's /dev/shm tmpfs, NULL = the host's /dev/shm */
-	const char *volume_dir;	 /* directory under which image VOLUMEs get their dirs */
+	const char *shm_path;    /* the pod's /dev/shm tmpfs, NULL = the host's /dev/shm */
+	const char *volume_dir;  /* directory under which image VOLUMEs get their dirs */
 	const char *cgroups_path;
 	enum cgroup_driver cgroup_driver;
-	enum config_nnp nnp;		 /* [policy] no_new_privileges */
+	enum config_nnp nnp;                     /* [policy] no_new_privileges */
 	enum config_seccomp_unset seccomp_unset; /* [policy] seccomp_unset */
 	/* The validated Localhost profile when the request asks for one (ctr_seccomp_load);
 	 * NULL with a Localhost request is an error, never "unconfined". */
@@ -52,8 +52,8 @@ struct ctr_spec_in {
  * does not exist), run_as_non_root with uid 0, an image OS other than linux, unsupported
  * seccomp profile kinds, NUL in env values. *ret_clamped is set when an oom_score_adj or a
  * capability had to be clamped (the caller logs it). */
-int ctr_spec_build(const struct ctr_spec_in *in, char **ret_json, bool *ret_clamped,
-		   char *err, size_t errsz);
+int ctr_spec_build(const struct ctr_spec_in *in, char **ret_json, bool *ret_clamped, char *err,
+		   size_t errsz);
 
 /* The process args by Docker's rules: CRI command replaces the image ENTRYPOINT (and then
  * the image CMD is dropped), CRI args replace the image CMD. Empty result is -EINVAL. The

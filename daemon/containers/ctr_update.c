@@ -3,23 +3,23 @@
  * ReopenContainerLog (through conmon's control FIFO).
  * runs in: daemon/privileged. */
 #include <errno.h>
-#include <time.h>
-#include <stdbool.h>
-#include <sys/stat.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
 #include "daemon/containers/ctr_internal.h"
 #include "daemon/containers/ctr_runtime.h"
 #include "daemon/core/log.h"
+#include "daemon/crisp.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
 

@@ -15,14 +15,14 @@
 #include <unistd.h>
 
 #include "daemon/containers/containers.h"
-#include "daemon/crisp.h"
 #include "daemon/containers/ctr_internal.h"
 #include "daemon/containers/events.h"
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
+#include "daemon/crisp.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 int64_t
 ctr_now_ns(void)

@@ -5,10 +5,10 @@
 #include "daemon/core/config.h"
 
 #include <errno.h>
-#include <stdbool.h>
 #include <ini.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>

@@ -15,8 +15,8 @@ struct prog_opts {
 	char *const *envp;        /* NULL-terminated; the child gets exactly this */
 	const uint8_t *stdin_buf; /* written to the child's stdin, then closed */
 	size_t stdin_len;
-	size_t stdout_max; /* bytes kept; more makes the run fail with -EMSGSIZE */
-	size_t stderr_max; /* bytes kept; the rest is dropped (not an error) */
+	size_t stdout_max;   /* bytes kept; more makes the run fail with -EMSGSIZE */
+	size_t stderr_max;   /* bytes kept; the rest is dropped (not an error) */
 	unsigned timeout_ms; /* see prog_timeout_ms() to cap it by a request's deadline */
 	/* Non-NULL: stdin is /dev/null and stdout+stderr go to this file (created 0600, or
 	 * appended), and nothing is captured. For programs that leave a process behind holding

@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/grpc/grpc_internal.h"
 #include "daemon/core/log.h"
+#include "daemon/grpc/grpc_internal.h"
 #include "parsers/base/budget.h"
 #include "parsers/base/limits.h"
 

@@ -15,8 +15,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "daemon/grpc/grpc_internal.h"
 #include "daemon/core/log.h"
+#include "daemon/grpc/grpc_internal.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 

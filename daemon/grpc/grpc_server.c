@@ -13,8 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/grpc/grpc_internal.h"
 #include "daemon/core/log.h"
+#include "daemon/grpc/grpc_internal.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 

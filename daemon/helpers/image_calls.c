@@ -19,7 +19,8 @@ int
 img_parse_manifest(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 		   const char *content_type, struct img_manifest **ret, char *err, size_t errsz)
 {
-	if (content_type && strnlen(content_type, FETCH_MAX_CONTENT_TYPE + 1) > FETCH_MAX_CONTENT_TYPE)
+	if (content_type &&
+	    strnlen(content_type, FETCH_MAX_CONTENT_TYPE + 1) > FETCH_MAX_CONTENT_TYPE)
 		content_type = NULL;
 	Crisp__Helper__ManifestRequest body;
 	crisp__helper__manifest_request__init(&body);

@@ -12,11 +12,11 @@
 #include "daemon/helpers/helper_ctx.h"
 #include "daemon/replies/image_docs.h"
 
-
 /* Parse a manifest or index (len <= 4 MiB) in crisp-helper-manifest. content_type is the
  * registry's Content-Type or NULL. Docker schema 1 is refused with a clear message. */
 int img_parse_manifest(const struct helper_ctx *h, const uint8_t *buf, size_t len,
-		       const char *content_type, struct img_manifest **ret, char *err, size_t errsz);
+		       const char *content_type, struct img_manifest **ret, char *err,
+		       size_t errsz);
 
 /* Parse an image config in crisp-helper-config. */
 int img_parse_config(const struct helper_ctx *h, const uint8_t *buf, size_t len,
@@ -28,6 +28,5 @@ int img_parse_config(const struct helper_ctx *h, const uint8_t *buf, size_t len,
 int img_resolve_user(const struct helper_ctx *h, const uint8_t *passwd, size_t passwd_len,
 		     const uint8_t *group, size_t group_len, const char *spec,
 		     struct img_user **ret, char *err, size_t errsz);
-
 
 #endif

@@ -14,8 +14,8 @@
 #include "daemon/replies/rtstate_reply.h"
 
 /* Parse `<runtime> state` output. */
-int rt_parse_state(const struct helper_ctx *h, const uint8_t *buf, size_t len,
-		   struct rt_state *ret, char *err, size_t errsz);
+int rt_parse_state(const struct helper_ctx *h, const uint8_t *buf, size_t len, struct rt_state *ret,
+		   char *err, size_t errsz);
 
 /* Parse the bytes conmon wrote on a sync pipe: zero or more JSON objects, one per line or
  * concatenated; *ret_n messages in order, at most max. */

@@ -18,19 +18,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
 #include "daemon/core/crypto.h"
+#include "daemon/core/keylock.h"
+#include "daemon/core/log.h"
+#include "daemon/core/store.h"
+#include "daemon/crisp.h"
 #include "daemon/helpers/image_calls.h"
 #include "daemon/images/images.h"
-#include "daemon/core/keylock.h"
 #include "daemon/images/layer.h"
 #include "daemon/images/layer_store.h"
-#include "daemon/core/log.h"
 #include "daemon/images/registry.h"
-#include "daemon/core/store.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 #include "parsers/image_ref.h"
 
 struct source {

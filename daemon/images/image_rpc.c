@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "daemon/containers/containers.h"
+#include "daemon/core/log.h"
 #include "daemon/crisp.h"
 #include "daemon/images/images.h"
-#include "daemon/core/log.h"
 #include "daemon/images/registry.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"

@@ -13,18 +13,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
-#include "daemon/images/images.h"
-#include "daemon/images/layer_store.h"
 #include "daemon/core/keylock.h"
 #include "daemon/core/log.h"
 #include "daemon/core/store.h"
+#include "daemon/crisp.h"
+#include "daemon/images/images.h"
+#include "daemon/images/layer_store.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 #include "parsers/image_ref.h"
 
-#define ID_MIN_PREFIX    12
+#define ID_MIN_PREFIX 12
 
 void
 image_record_free(image_record *r)

@@ -21,8 +21,8 @@
 #include "helper_policies.h"
 #include "parsers/base/digest.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 #include "parsers/base/str.h"
 
 typedef Crisp__Helper__FetchRequest FetchRequest;

@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "crisp_version.h"
 #include "cri/api.pb-c.h"
+#include "crisp_version.h"
 #include "daemon/crisp.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
 
@@ -121,7 +121,8 @@ check_network(const struct config *cfg, struct cond *c)
 		int found = 0;
 		for (size_t d = 0; d < cfg->cni_bin_dirs.n && !found; d++) {
 			char p[CRISP_PATH_MAX];
-			found = path_fmt(p, sizeof(p), "%s/%s", cfg->cni_bin_dirs.v[d], plugins[i]) == 0 &&
+			found = path_fmt(p, sizeof(p), "%s/%s", cfg->cni_bin_dirs.v[d],
+					 plugins[i]) == 0 &&
 				executable_file(p);
 		}
 		if (!found) {

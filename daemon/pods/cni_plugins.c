@@ -16,12 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/core/prog.h"
 #include "daemon/core/log.h"
+#include "daemon/core/prog.h"
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 static int
 conf_name_ok(const char *n)
@@ -87,7 +87,8 @@ find_plugin(const struct strv *bin_dirs, const char *type, char *path, size_t pa
 {
 	for (size_t i = 0; i < bin_dirs->n; i++) {
 		struct stat st;
-		if (path_fmt(path, pathsz, "%s/%s", bin_dirs->v[i], type) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+		if (path_fmt(path, pathsz, "%s/%s", bin_dirs->v[i], type) == 0 &&
+		    stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
 			return 0;
 	}
 	return -ENOENT;
@@ -142,7 +143,6 @@ splice_conf(const struct cni_plugin *p, const char *prev, const struct cni_attac
 	return out;
 }
 
-
 /* CNI_ARGS is "K=V;K=V" with no escaping (libcni's format): a CRI name holding ';' or '='
  * (CRI allows both) would add or change keys, so such a value is left out; plugins use these
  * keys only for information. Empty values are left out too. */
@@ -169,8 +169,7 @@ make_env(const struct cni_attach *a, const char *cmd, const struct strv *bin_dir
 	r |= asprintf(&env[2], "CNI_NETNS=%s", a->netns) < 0;
 	r |= asprintf(&env[3], "CNI_IFNAME=%s", a->ifname) < 0;
 	/* kubelet-style pod identity for plugins that want it. */
-	r |= asprintf(&env[4],
-		      "CNI_ARGS=IgnoreUnknown=1%s%s%s%s;K8S_POD_INFRA_CONTAINER_ID=%s%s%s",
+	r |= asprintf(&env[4], "CNI_ARGS=IgnoreUnknown=1%s%s%s%s;K8S_POD_INFRA_CONTAINER_ID=%s%s%s",
 		      cni_arg_ok(a->pod_namespace) ? ";K8S_POD_NAMESPACE=" : "",
 		      cni_arg_ok(a->pod_namespace) ? a->pod_namespace : "",
 		      cni_arg_ok(a->pod_name) ? ";K8S_POD_NAME=" : "",

@@ -6,8 +6,8 @@
 
 #include <stddef.h>
 
-#include "daemon/helpers/cni_call.h"
 #include "daemon/core/config.h"
+#include "daemon/helpers/cni_call.h"
 #include "daemon/helpers/helper_ctx.h"
 
 struct cni_port {

@@ -13,16 +13,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
-#include "daemon/core/prog.h"
 #include "daemon/core/log.h"
-#include "daemon/pods/pods.h"
+#include "daemon/core/prog.h"
 #include "daemon/core/store.h"
+#include "daemon/crisp.h"
+#include "daemon/pods/pods.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
-#define INFRA_UID        65534
+#define INFRA_UID 65534
 
 static json_t *
 ns_entry(const char *type, const char *path)

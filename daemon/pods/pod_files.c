@@ -16,8 +16,8 @@
 
 #include "daemon/core/store.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 /* RFC 1123 hostname as Kubernetes allows it: labels of [a-z0-9-] (no leading or trailing
  * '-'), dots between labels, at most 63 bytes in all (the UTS field is 64 with NUL). */

@@ -19,8 +19,8 @@
 #include <unistd.h>
 
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 
 static const char *const ns_names[3] = {"net", "ipc", "uts"};
 

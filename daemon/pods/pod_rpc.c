@@ -12,8 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
 #include "daemon/core/log.h"
+#include "daemon/crisp.h"
 #include "daemon/pods/pods.h"
 #include "parsers/base/macro.h"
 

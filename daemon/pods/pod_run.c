@@ -11,15 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/pods/cni_plugins.h"
 #include "daemon/containers/containers.h"
-#include "daemon/crisp.h"
-#include "daemon/pods/infra.h"
 #include "daemon/core/log.h"
+#include "daemon/core/store.h"
+#include "daemon/crisp.h"
+#include "daemon/pods/cni_plugins.h"
+#include "daemon/pods/infra.h"
 #include "daemon/pods/pod_files.h"
 #include "daemon/pods/pod_ns.h"
 #include "daemon/pods/pods.h"
-#include "daemon/core/store.h"
 #include "parsers/base/macro.h"
 
 static const char *const proto_names[] = {"tcp", "udp", "sctp"};

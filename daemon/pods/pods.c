@@ -15,14 +15,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/crisp.h"
 #include "daemon/core/log.h"
+#include "daemon/core/store.h"
+#include "daemon/crisp.h"
 #include "daemon/pods/pod_files.h"
 #include "daemon/pods/pod_ns.h"
-#include "daemon/core/store.h"
 #include "parsers/base/limits.h"
-#include "parsers/base/path.h"
 #include "parsers/base/macro.h"
+#include "parsers/base/path.h"
 #include "state.pb-c.h"
 
 struct pod *

@@ -77,8 +77,8 @@ json_object_text_ok(const char *s)
 int
 cni_reply_validate_netconf(const Crisp__Helper__CniConfReply *c, struct cni_netconf **ret)
 {
-	if (!word_ok(c->name, CNI_MAX_NAME) || !word_ok(c->cni_version, CNI_MAX_VERSION) || c->n_plugins == 0 ||
-	    c->n_plugins > CNI_MAX_PLUGINS)
+	if (!word_ok(c->name, CNI_MAX_NAME) || !word_ok(c->cni_version, CNI_MAX_VERSION) ||
+	    c->n_plugins == 0 || c->n_plugins > CNI_MAX_PLUGINS)
 		return -EPROTO;
 	struct cni_netconf *n = calloc(1, sizeof(*n));
 	if (!n || !(n->plugins = calloc(c->n_plugins, sizeof(*n->plugins)))) {

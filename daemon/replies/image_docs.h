@@ -18,14 +18,14 @@ enum img_compression {
 };
 
 enum img_kind {
-	IMG_KIND_INDEX,	   /* OCI index or Docker manifest list */
+	IMG_KIND_INDEX,    /* OCI index or Docker manifest list */
 	IMG_KIND_MANIFEST, /* OCI or Docker schema2 image manifest */
 	IMG_KIND_COUNT
 };
 
 struct img_descriptor {
 	char *media_type; /* validated RFC 6838 type */
-	char *digest;	  /* "sha256:<64 hex>" or "sha512:<128 hex>" */
+	char *digest;     /* "sha256:<64 hex>" or "sha512:<128 hex>" */
 	uint64_t size;
 	enum img_compression compression; /* layers only */
 	/* index entries only; NULL when absent. Normalised (amd64, arm64, v7, ...). */
@@ -48,22 +48,22 @@ struct img_kv {
 
 struct img_config {
 	char *os, *architecture, *variant; /* normalised */
-	char *created;			   /* RFC 3339 as written, or NULL */
-	char *user;			   /* raw USER, or NULL */
-	char **env;			   /* "NAME=value" */
+	char *created;                     /* RFC 3339 as written, or NULL */
+	char *user;                        /* raw USER, or NULL */
+	char **env;                        /* "NAME=value" */
 	size_t n_env;
 	char **entrypoint;
 	size_t n_entrypoint;
 	char **cmd;
 	size_t n_cmd;
-	char *working_dir; /* absolute or NULL */
+	char *working_dir;    /* absolute or NULL */
 	char **exposed_ports; /* "80/tcp" */
 	size_t n_exposed_ports;
 	char **volumes; /* absolute paths */
 	size_t n_volumes;
 	struct img_kv *labels;
 	size_t n_labels;
-	char *stop_signal; /* as written, or NULL */
+	char *stop_signal;   /* as written, or NULL */
 	int stop_signal_num; /* 1..64, 0 when absent */
 	char **diff_ids;     /* rootfs.diff_ids, digests in layer order */
 	size_t n_diff_ids;

@@ -131,8 +131,8 @@ conmon_msg_ok(const Crisp__Helper__ConmonSyncReply__Msg *m, size_t msg_cap)
 }
 
 int
-rtstate_reply_conmon(const Crisp__Helper__ConmonSyncReply *r, struct conmon_msg *ret,
-			   size_t max, size_t *ret_n)
+rtstate_reply_conmon(const Crisp__Helper__ConmonSyncReply *r, struct conmon_msg *ret, size_t max,
+		     size_t *ret_n)
 {
 	if (r->n_messages > CONMON_SYNC_MAX_MSGS || (r->n_messages > 0 && !r->messages))
 		return -EPROTO;

@@ -22,7 +22,7 @@ enum rt_status {
 
 struct rt_state {
 	enum rt_status status;
-	int pid;       /* 0 when stopped; else 1..4194304 */
+	int pid;                /* 0 when stopped; else 1..4194304 */
 	char id[RT_ID_MAX + 1]; /* the container id as the runtime reports it */
 	char bundle[RT_PATH_MAX + 1];
 	int64_t created; /* unix ns, 0 when absent */
@@ -32,7 +32,7 @@ struct conmon_msg {
 	int has_pid;
 	int pid; /* {"pid": N} */
 	int has_data;
-	int data;	   /* {"data": N}: -1 = failure, else an exit code or pid as conmon uses it */
+	int data; /* {"data": N}: -1 = failure, else an exit code or pid as conmon uses it */
 	char message[CONMON_MSG_MAX + 1]; /* printable ASCII, "" when absent */
 };
 
@@ -48,6 +48,6 @@ int rtstate_reply_state(const Crisp__Helper__RtStateReply *r, struct rt_state *r
  * CONMON_DATA_MIN..RT_PID_MAX, message printable ASCII shorter than sizeof(ret->message).
  * ret and *ret_n are written only on success. Errors: -EPROTO, -E2BIG (more than max). */
 int rtstate_reply_conmon(const Crisp__Helper__ConmonSyncReply *r, struct conmon_msg *ret,
-			       size_t max, size_t *ret_n);
+			 size_t max, size_t *ret_n);
 
 #endif

@@ -2,11 +2,11 @@
 /* Pure readers of cgroup v1/v2 stat files and /proc/net/dev for the stats RPCs. The bytes
  * come from the kernel, but a parse here never trusts a length, a terminator or a digit count.
  * runs in: daemon/privileged. */
+#include "daemon/stats/cgroup_stats.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-
-#include "daemon/stats/cgroup_stats.h"
 
 /* A decimal at t->p[*i] (no sign), advancing *i. -EINVAL without digits, -ERANGE on overflow. */
 static int
@@ -113,8 +113,7 @@ mem_common(uint64_t usage, struct cgs_text stat, const char *const keys[4], stru
 }
 
 int
-cgs_mem_v1(struct cgs_text usage, struct cgs_text stat, struct cgs_text limit,
-	   struct cgs_mem *ret)
+cgs_mem_v1(struct cgs_text usage, struct cgs_text stat, struct cgs_text limit, struct cgs_mem *ret)
 {
 	static const char *const keys[4] = {"total_inactive_file", "total_rss", "total_pgfault",
 					    "total_pgmajfault"};
@@ -135,8 +134,7 @@ cgs_mem_v1(struct cgs_text usage, struct cgs_text stat, struct cgs_text limit,
 }
 
 int
-cgs_mem_v2(struct cgs_text current, struct cgs_text stat, struct cgs_text max,
-	   struct cgs_mem *ret)
+cgs_mem_v2(struct cgs_text current, struct cgs_text stat, struct cgs_text max, struct cgs_mem *ret)
 {
 	static const char *const keys[4] = {"inactive_file", "anon", "pgfault", "pgmajfault"};
 	uint64_t u, l;

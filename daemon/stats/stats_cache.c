@@ -4,12 +4,13 @@
  * STATS_LAYER_REFRESH_MS; concurrent callers get the previous numbers meanwhile, so kubelet's
  * ListContainerStats every 10-15 s costs at most one bounded walk per container per 10 s.
  * runs in: daemon/privileged. */
+#include "daemon/stats/stats_cache.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "daemon/stats/stats_cache.h"
 #include "daemon/stats/stats_read.h"
 #include "parsers/base/limits.h"
 

@@ -61,8 +61,8 @@ stats_fill_mem(struct stats_msgs *m, const struct cgs_mem *mem, int64_t now)
 	u->page_faults = STATS_U64(m, mem->pgfault);
 	u->major_page_faults = STATS_U64(m, mem->pgmajfault);
 	if (mem->limited) /* CRI: limit - working set, only when there is a limit */
-		u->available_bytes = STATS_U64(
-		    m, mem->limit > mem->working_set ? mem->limit - mem->working_set : 0);
+		u->available_bytes =
+		    STATS_U64(m, mem->limit > mem->working_set ? mem->limit - mem->working_set : 0);
 }
 
 static int
@@ -100,12 +100,13 @@ ctr_take(struct ctr *c, const Runtime__V1__ContainerStatsFilter *f, struct ctr_s
 {
 	pthread_mutex_lock(&c->st_mu);
 	const ctr_record *r = c->rec;
-	int r_ok = !c->removed && ctr_matches(r, f) &&
-		   snprintf(s->id, sizeof(s->id), "%s", r->id) < (int)sizeof(s->id) &&
-		   snprintf(s->pod_id, sizeof(s->pod_id), "%s", r->pod_id) < (int)sizeof(s->pod_id) &&
-		   snprintf(s->cgroups, sizeof(s->cgroups), "%s", r->cgroups_path) <
-		       (int)sizeof(s->cgroups) &&
-		   path_fmt(s->upper, sizeof(s->upper), "%s/upper", r->storage) == 0;
+	int r_ok =
+	    !c->removed && ctr_matches(r, f) &&
+	    snprintf(s->id, sizeof(s->id), "%s", r->id) < (int)sizeof(s->id) &&
+	    snprintf(s->pod_id, sizeof(s->pod_id), "%s", r->pod_id) < (int)sizeof(s->pod_id) &&
+	    snprintf(s->cgroups, sizeof(s->cgroups), "%s", r->cgroups_path) <
+		(int)sizeof(s->cgroups) &&
+	    path_fmt(s->upper, sizeof(s->upper), "%s/upper", r->storage) == 0;
 	s->running = r->state == CRISP__STATE__CONTAINER_STATE__CTR_RUNNING;
 	s->pid = s->running ? r->pid : 0;
 	s->config = r->config;

@@ -38,6 +38,7 @@ struct stats_msgs {
 	Runtime__V1__UInt64Value pool[12];
 	size_t used;
 };
+
 #define STATS_U64(m, v) stats_u64((m)->pool, ELEMENTSOF((m)->pool), &(m)->used, (v))
 
 struct ctr_sample {

@@ -49,8 +49,9 @@ pod_matches(const struct pod *pod, const Runtime__V1__PodSandboxStatsFilter *f)
 	for (size_t i = 0; i < f->n_label_selector; i++) {
 		int hit = 0;
 		for (size_t j = 0; j < pod->config->n_labels && !hit; j++)
-			hit = strcmp(pod->config->labels[j]->key, f->label_selector[i]->key) == 0 &&
-			      strcmp(pod->config->labels[j]->value, f->label_selector[i]->value) == 0;
+			hit =
+			    strcmp(pod->config->labels[j]->key, f->label_selector[i]->key) == 0 &&
+			    strcmp(pod->config->labels[j]->value, f->label_selector[i]->value) == 0;
 		if (!hit)
 			return 0;
 	}
@@ -88,10 +89,14 @@ fill_net(struct pod_sample *p, int pid, int64_t now)
 		Runtime__V1__NetworkInterfaceUsage *u = &p->ifu[k];
 		runtime__v1__network_interface_usage__init(u);
 		u->name = p->nif[i].name;
-		u->rx_bytes = stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].rx_bytes);
-		u->rx_errors = stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].rx_errors);
-		u->tx_bytes = stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].tx_bytes);
-		u->tx_errors = stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].tx_errors);
+		u->rx_bytes =
+		    stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].rx_bytes);
+		u->rx_errors =
+		    stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].rx_errors);
+		u->tx_bytes =
+		    stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].tx_bytes);
+		u->tx_errors =
+		    stats_u64(p->ifv, ELEMENTSOF(p->ifv), &p->ifv_used, p->nif[i].tx_errors);
 		if (!p->net.default_interface || strcmp(u->name, "eth0") == 0)
 			p->net.default_interface = u;
 		p->ifp[k++] = u;

@@ -2,6 +2,8 @@
 /* Kernel reads for the stats RPCs: cgroup files, /proc/net/dev inside a pod's netns, and the
  * writable layer walk. Contents go to the pure readers in cgroup_stats.c.
  * runs in: daemon/privileged. */
+#include "daemon/stats/stats_read.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +15,6 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "daemon/stats/stats_read.h"
 #include "parsers/base/limits.h"
 #include "parsers/base/macro.h"
 #include "parsers/base/path.h"
@@ -82,8 +83,9 @@ read_mem(const char *root, int v2, const char *dir, struct stats_cg *s)
 	struct cgs_text t[3];
 	const char *ctl = v2 ? NULL : "memory";
 	for (size_t i = 0; i < 3; i++)
-		if (read_cg_file(root, ctl, dir, f[v2][i], buf + i * STATS_CGROUP_FILE_MAX,
-				 &t[i]) < 0 && i < 2)
+		if (read_cg_file(root, ctl, dir, f[v2][i], buf + i * STATS_CGROUP_FILE_MAX, &t[i]) <
+			0 &&
+		    i < 2)
 			return;
 	int r = v2 ? cgs_mem_v2(t[0], t[1], t[2], &s->mem) : cgs_mem_v1(t[0], t[1], t[2], &s->mem);
 	s->have_mem = r == 0;
@@ -181,8 +183,7 @@ read_via_setns(int nsfd, char *buf, size_t *ret_n)
 }
 
 int
-stats_netdev_read(const char *netns_path, int pid, struct cgs_netif *v, size_t max,
-		  size_t *ret_n)
+stats_netdev_read(const char *netns_path, int pid, struct cgs_netif *v, size_t max, size_t *ret_n)
 {
 	cleanup_free char *buf = malloc(STATS_NETDEV_MAX);
 	if (!buf)
@@ -226,8 +227,8 @@ walk_dir(int dfd, unsigned depth, struct walk *w)
 		w->bytes += (uint64_t)st.st_blocks * 512u;
 		if (!S_ISDIR(st.st_mode) || st.st_dev != w->dev || depth >= STATS_LAYER_MAX_DEPTH)
 			continue;
-		int sub = openat(dirfd(d), e->d_name,
-				 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub =
+		    openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
 			walk_dir(sub, depth + 1, w);
 	}

@@ -36,8 +36,8 @@
  * structs; this stops a 16 MiB message of empty submessages from taking gigabytes). */
 #define GRPC_MAX_UNPACK_BYTES (256u * 1024u * 1024u)
 /* gRPC: idle worker threads above GRPC_MIN_WORKERS exit after this long (ms). */
-#define GRPC_MIN_WORKERS      2u
-#define GRPC_WORKER_IDLE_MS   30000u
+#define GRPC_MIN_WORKERS    2u
+#define GRPC_WORKER_IDLE_MS 30000u
 
 /* ---- daemon records (written by crispd itself, read back at start-up) --------------------- */
 /* Largest persisted image, container and pod record (protobuf): a record restates a config
@@ -101,9 +101,9 @@
 #define STOP_MAX_TIMEOUT_S 86400
 
 /* Config file: largest file, and longest value. */
-#define CONFIG_MAX_FILE_SIZE (1u * 1024u * 1024u)
-#define CONFIG_MAX_VALUE_LEN 4096u
-#define CONFIG_MAX_RUNTIMES 32u
+#define CONFIG_MAX_FILE_SIZE  (1u * 1024u * 1024u)
+#define CONFIG_MAX_VALUE_LEN  4096u
+#define CONFIG_MAX_RUNTIMES   32u
 #define CONFIG_MAX_LIST_ITEMS 64u
 
 /* Logging: longest untrusted string quoted into a log line. */
@@ -237,7 +237,7 @@
 /* Container and pod IDs: 64 lowercase hex digits. */
 #define POLICY_ID_LEN 64u
 /* SELinux: MCS categories c0..c1023 (the kernel's default mcs range), longest label. */
-#define POLICY_MCS_CATEGORIES 1024u
+#define POLICY_MCS_CATEGORIES    1024u
 #define POLICY_SELINUX_LABEL_MAX 256u
 /* SELinux: serialised MCS allocator state (one "cNNNN,cNNNN\n" line per pod). */
 #define POLICY_MCS_STATE_MAX 8388608u /* 8 MiB */
@@ -274,7 +274,8 @@
 /* systemd unit names (cgroup parents with the systemd driver): systemd's UNIT_NAME_MAX - 1. */
 #define POLICY_SYSTEMD_UNIT_MAX 255u
 
-/* ---- layers (crisp-helper-unpack, daemon/images/layer.c) ---------------------------------------- */
+/* ---- layers (crisp-helper-unpack, daemon/images/layer.c) ----------------------------------------
+ */
 /* Uncompressed size of one layer when the config does not say (layer_max_bytes). */
 #define LAYER_MAX_BYTES_DEFAULT 17179869184ull /* 16 GiB */
 /* Entries (files, dirs, links, whiteouts) in one layer: 100,000 tiny files must pass. */
@@ -283,9 +284,9 @@
  * writers pad to their record size, 10 KiB for GNU tar; a zero-padded bomb goes on and on). */
 #define LAYER_MAX_TRAILING_BYTES 1048576u /* 1 MiB */
 /* One entry's path (and hardlink or symlink target): PATH_MAX, NAME_MAX, nesting depth. */
-#define LAYER_PATH_MAX      4096u
-#define LAYER_NAME_MAX      255u
-#define LAYER_MAX_DEPTH     256u
+#define LAYER_PATH_MAX  4096u
+#define LAYER_NAME_MAX  255u
+#define LAYER_MAX_DEPTH 256u
 /* Extended attributes of one entry, and one value (the kernel's XATTR_SIZE_MAX). */
 #define LAYER_MAX_XATTRS      64u
 #define LAYER_XATTR_VALUE_MAX 65536u
@@ -307,7 +308,8 @@
 #define LAYER_DEV_MAJOR_MAX 4095u
 #define LAYER_DEV_MINOR_MAX 1048575u
 
-/* ---- registry fetcher (crisp-helper-fetch, daemon/images/registry.c) ------------------------------ */
+/* ---- registry fetcher (crisp-helper-fetch, daemon/images/registry.c)
+ * ------------------------------ */
 /* A manifest or index as served (the manifest parser's own cap). */
 #define REGISTRY_MAX_MANIFEST MANIFEST_MAX_SIZE
 /* One HTTP response header line kept by the fetcher (WWW-Authenticate, Location, ...). */
@@ -333,9 +335,9 @@
 /* Redirect hops per request (blob storage is one hop; distribution follows at most 10). */
 #define FETCH_MAX_REDIRECTS 5u
 /* Retries of one request (5xx, 429, resets, stalls), and the backoff (doubling, capped). */
-#define FETCH_MAX_RETRIES       10u
-#define FETCH_BACKOFF_FIRST_MS  250u
-#define FETCH_BACKOFF_MAX_MS    8000u
+#define FETCH_MAX_RETRIES      10u
+#define FETCH_BACKOFF_FIRST_MS 250u
+#define FETCH_BACKOFF_MAX_MS   8000u
 /* Extra CA certificates of one registry (PEM, read by the daemon from its CA dir). */
 #define FETCH_MAX_CA_PEM 1048576u /* 1 MiB */
 /* One credential (username, password, base64 auth, identity or registry token). */
@@ -353,7 +355,8 @@
  * before the daemon kills it (only when the helper's deadline is over twice as long). */
 #define FETCH_DEADLINE_SLACK_MS 1000u
 
-/* ---- OCI runtime output (crisp-helper-rtstate, daemon/helpers/rtstate_call.c) ------------------ */
+/* ---- OCI runtime output (crisp-helper-rtstate, daemon/helpers/rtstate_call.c) ------------------
+ */
 /* `runc state` / `crun state` stdout: it restates the container's annotations, which come from
  * the CRI request (Kubernetes caps them at 256 KiB in total). */
 #define RT_STATE_MAX_BYTES 1048576u /* 1 MiB */

@@ -77,8 +77,7 @@ bench(size_t threads, size_t n)
 	size_t total = threads * n;
 	size_t median = total / 2, p99 = total * 99 / 100;
 	printf("helper round trip, %zu thread(s) x %zu: median %.2f ms, p99 %.2f ms, %.0f runs/s\n",
-	       threads, n, (double)lat[median] / 1e6, (double)lat[p99] / 1e6,
-	       (double)total / wall);
+	       threads, n, (double)lat[median] / 1e6, (double)lat[p99] / 1e6, (double)total / wall);
 	free(lat);
 	free(t);
 }

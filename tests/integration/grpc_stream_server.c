@@ -16,8 +16,8 @@
 
 #include "cri/api.pb-c.h"
 #include "daemon/containers/events.h"
-#include "daemon/grpc/grpc_server.h"
 #include "daemon/core/log.h"
+#include "daemon/grpc/grpc_server.h"
 
 struct ctx {
 	struct events *bus;

@@ -3,11 +3,14 @@
  * trees of both hierarchies (tests/data/cgroup/), hostile and truncated contents, cgroup path
  * expansion for both drivers, the bounded layer walk and the stats cache.
  * runs in: tests. */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +88,7 @@ test_single_and_flat(void **state)
 	assert_int_equal(cgs_single(T("42"), &v), 0);
 	assert_int_equal(cgs_single(T("max\n"), &v), 0);
 	assert_true(v == UINT64_MAX);
-	static const struct cgs_text bad[] = {T(""),     T("\n"),       T("-1\n"), T("12a\n"),
+	static const struct cgs_text bad[] = {T(""),      T("\n"),        T("-1\n"), T("12a\n"),
 					      T("1 2\n"), T("maximum\n"), T(" 5\n")};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(cgs_single(bad[i], &v), -EINVAL);
@@ -103,8 +106,8 @@ test_single_and_flat(void **state)
 	assert_int_equal(cgs_cpu_v2(T("usage_usec 18446744073709552\n"), &v), -ERANGE);
 	/* A memory.stat without a needed key is not a reading. */
 	struct cgs_mem m;
-	assert_int_equal(cgs_mem_v2(T("5\n"), T("anon 1\npgfault 2\npgmajfault 3\n"), T("max\n"), &m),
-			 -ENOENT);
+	assert_int_equal(
+	    cgs_mem_v2(T("5\n"), T("anon 1\npgfault 2\npgmajfault 3\n"), T("max\n"), &m), -ENOENT);
 	/* v1: a limit file that is absent or garbage means "not limited". */
 	assert_int_equal(cgs_mem_v1(T("5\n"),
 				    T("total_inactive_file 1\ntotal_rss 1\ntotal_pgfault 1\n"
@@ -168,8 +171,8 @@ test_dir_of(void **state)
 	static const char *const bad_fs[] = {"crisp/x", "/a/../b", "/a\nb", ""};
 	for (size_t i = 0; i < sizeof(bad_fs) / sizeof(bad_fs[0]); i++)
 		assert_int_equal(cgs_dir_of(bad_fs[i], 0, b, sizeof(b)), -EINVAL);
-	static const char *const bad_sd[] = {"a--b.slice:c:d", "noslice:c:d", "a.slice:c",
-					     "a.slice:c:d:e", "/a.slice:c:d", "-a.slice:c:d",
+	static const char *const bad_sd[] = {"a--b.slice:c:d", "noslice:c:d",  "a.slice:c",
+					     "a.slice:c:d:e",  "/a.slice:c:d", "-a.slice:c:d",
 					     ".slice:c:d"};
 	for (size_t i = 0; i < sizeof(bad_sd) / sizeof(bad_sd[0]); i++)
 		assert_int_equal(cgs_dir_of(bad_sd[i], 1, b, sizeof(b)), -EINVAL);
@@ -250,7 +253,8 @@ test_cpu_rate(void **state)
 		snprintf(key, sizeof(key), "k%u", k);
 		(void)stats_cache_cpu(key, k, t0 + (int64_t)k, &nc);
 	}
-	assert_int_equal(stats_cache_cpu("k8191", 8191 + 1000000000, t0 + 8191 + 1000000000, &nc), 0);
+	assert_int_equal(stats_cache_cpu("k8191", 8191 + 1000000000, t0 + 8191 + 1000000000, &nc),
+			 0);
 	assert_int_equal(nc, 1000000000);
 	assert_int_equal(stats_cache_cpu("k0", 1, t0 + 3000000000, &nc), -ENOENT); /* evicted */
 }
@@ -291,10 +295,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_v1_tree),          cmocka_unit_test(test_v2_tree),
-	    cmocka_unit_test(test_single_and_flat),  cmocka_unit_test(test_netdev),
-	    cmocka_unit_test(test_dir_of),           cmocka_unit_test(test_layer_walk_and_cache),
-	    cmocka_unit_test(test_cpu_rate),         cmocka_unit_test(test_netdev_read_live),
+	    cmocka_unit_test(test_v1_tree),         cmocka_unit_test(test_v2_tree),
+	    cmocka_unit_test(test_single_and_flat), cmocka_unit_test(test_netdev),
+	    cmocka_unit_test(test_dir_of),          cmocka_unit_test(test_layer_walk_and_cache),
+	    cmocka_unit_test(test_cpu_rate),        cmocka_unit_test(test_netdev_read_live),
 	};
 	return cmocka_run_group_tests_name("cgroup_stats", tests, NULL, NULL);
 }

@@ -186,7 +186,7 @@ struct run_case {
 	const char *id;
 	uint32_t uid;
 	bool privileged, readonly;
-	bool request_nnp;     /* the CRI no_new_privs field */
+	bool request_nnp;    /* the CRI no_new_privs field */
 	enum config_nnp nnp; /* [policy] no_new_privileges */
 	char **volumes;
 	const char *script;

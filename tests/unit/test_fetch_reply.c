@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for the daemon side of the fetcher: re-validation of crisp-helper-fetch replies
- * (daemon/replies/fetch_reply.c) against hostile field values, and the registry target syntax checks
- * of daemon/images/registry.c that guard what goes into a URL.
- * runs in: test. */
+ * (daemon/replies/fetch_reply.c) against hostile field values, and the registry target syntax
+ * checks of daemon/images/registry.c that guard what goes into a URL. runs in: test. */
 /* cmocka 1.1.5 needs these four before <cmocka.h>. */
 /* clang-format off */
 #include <stdarg.h>
@@ -13,8 +12,8 @@
 /* clang-format on */
 #include <string.h>
 
-#include "daemon/replies/fetch_reply.h"
 #include "daemon/images/registry.h"
+#include "daemon/replies/fetch_reply.h"
 #include "parsers/base/macro.h"
 
 #define DG "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"

@@ -23,9 +23,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/replies/image_config_reply.h"
 #include "daemon/helpers/helper_ctx.h"
 #include "daemon/helpers/image_calls.h"
+#include "daemon/replies/image_config_reply.h"
 #include "daemon/replies/manifest_reply.h"
 #include "daemon/replies/passwd_reply.h"
 #include "parsers/base/limits.h"

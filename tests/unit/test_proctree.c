@@ -2,11 +2,14 @@
 /* Unit tests for daemon/core/proctree.c: a real process tree (a child with grandchildren and
  * a great-grandchild) is killed whole; pid files with hostile contents are refused.
  * runs in: tests (forks real processes; this process is their subreaper). */
+/* cmocka 1.1.5 needs these four before <cmocka.h>. */
+/* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+/* clang-format on */
 
 #include <dirent.h>
 #include <errno.h>
@@ -120,8 +123,8 @@ test_pid_file(void **state)
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	(void)close(fd);
-	static const char *const bad[] = {"", "abc", "1", "0", "-5", "99999999", "12junk",
-					  "4194305"};
+	static const char *const bad[] = {"",   "abc",      "1",      "0",
+					  "-5", "99999999", "12junk", "4194305"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_pid_file(path, bad[i]);
 		int pfd = -1;

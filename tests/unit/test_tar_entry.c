@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for parsers/tar_entry.c (entry validation, whiteouts, xattr filter),
  * parsers/layer_stream.c on small in-memory layers (limits, bombs, diffID), and the daemon's
- * re-validation of crisp-helper-unpack replies (daemon/replies/unpack_reply.c). Hostile cases first.
- * runs in: test. */
+ * re-validation of crisp-helper-unpack replies (daemon/replies/unpack_reply.c). Hostile cases
+ * first. runs in: test. */
 /* cmocka 1.1.5 needs these four before <cmocka.h>. */
 /* clang-format off */
 #include <stdarg.h>
