@@ -257,7 +257,7 @@ PBC_H := /usr/include/protobuf-c/protobuf-c.h
 # _Noreturn, so `if (!p) fail(); p->x` reads as a NULL dereference).
 CPPCHECK_SUPPRESS := --suppress=memleak --suppress=nullPointerRedundantCheck
 PBC_VERSION_DEFS = $(shell sed -n 's/^\#define \(PROTOBUF_C_VERSION_NUMBER\|PROTOBUF_C_MIN_COMPILER_VERSION\)[[:space:]]*\([0-9]*\).*/-D\1=\2/p' $(PBC_H) 2>/dev/null)
-lint: check-deps $(PROTO_H)
+lint: check-deps $(PROTO_H) $(VERSION_H)
 	@scripts/banned-calls.sh
 	@printf '%s\n' $(filter %.c,$(SRC_ALL)) | xargs -P$(LINT_JOBS) -n8 \
 		sh -c 'clang-tidy --quiet "$$@" -- $(BASE_CFLAGS) $(WARN) 2>/dev/null' clang-tidy

@@ -395,9 +395,10 @@ exec_sync_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 		return grpc_call_failf(call, ENOMEM, "out of memory");
 	}
 	/* err_buf is bytes for a protobuf bytes field, not a C string */
-	memcpy(err_buf, res.err, res.err_len); /* NOLINT(bugprone-not-null-terminated-result) */
-	memcpy(err_buf + res.err_len, note,
-	       strlen(note)); /* NOLINT(bugprone-not-null-terminated-result) */
+	/* NOLINTBEGIN(bugprone-not-null-terminated-result) */
+	memcpy(err_buf, res.err, res.err_len);
+	memcpy(err_buf + res.err_len, note, strlen(note));
+	/* NOLINTEND(bugprone-not-null-terminated-result) */
 	Runtime__V1__ExecSyncResponse resp;
 	runtime__v1__exec_sync_response__init(&resp);
 	resp.stdout = (ProtobufCBinaryData){res.out_len, res.out};

@@ -118,7 +118,7 @@ load_one(const char *layer_dir, const char *hex, struct layer_usage *ret)
 		crisp__state__layer_record__free_unpacked(rec, NULL);
 	if (!ok)
 		return -EBADMSG;
-	struct stat d, f;
+	struct stat d = {0}, f = {0};
 	int dfd = open(dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return -errno;

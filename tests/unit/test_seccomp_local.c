@@ -533,10 +533,11 @@ static void
 test_load(void **state)
 {
 	(void)state;
-	char p[PATH_MAX + 64], q[PATH_MAX + 128], root[PATH_MAX + 64];
+	char p[PATH_MAX + 128], q[PATH_MAX + 128], root[PATH_MAX + 64];
 	(void)snprintf(root, sizeof(root), "%s/root", tmp_root);
 	assert_int_equal(mkdir(root, 0700), 0);
-	assert_int_equal(mkdir(strcat(strcpy(p, root), "/sub"), 0700), 0);
+	(void)snprintf(p, sizeof(p), "%s/sub", root);
+	assert_int_equal(mkdir(p, 0700), 0);
 	write_file("root/ok.json", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
 	write_file("outside.json", "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}");
 	write_file("root/dup.json",
