@@ -318,7 +318,7 @@ def test_hung_cni_plugin_fails_at_the_deadline(env):
     other = env.run_pod("other", timeout=20)
     for _ in range(20):
         env.s.ListPodSandbox(env.pb.ListPodSandboxRequest(), timeout=2)
-    assert time.monotonic() - t0 < 6, "another pod waited for the hung one"
+    assert hung.is_alive(), "another pod waited for the hung one"
     hung.join(15)
     assert not hung.is_alive()
     env.s.StopPodSandbox(env.pb.StopPodSandboxRequest(pod_sandbox_id=other), timeout=30)
