@@ -261,5 +261,7 @@ stats_register(struct grpc_server *s)
 				       list_container_stats_handler);
 	if (r == 0)
 		r = stats_pod_register(s);
+	if (r == 0)
+		r = stats_metrics_register(s);
 	return r;
 }

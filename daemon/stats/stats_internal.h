@@ -17,6 +17,7 @@
 
 struct crisp;
 struct ctr;
+struct pod;
 
 /* What one call knows before it samples: the cgroup layout, the store root (the writable
  * layer's fs_id, as ImageFsInfo reports it) and the time. */
@@ -63,6 +64,45 @@ void stats_ctr_sample(struct ctr_sample *s, const struct stats_env *env);
 struct ctr_sample *stats_ctrs_collect(struct crisp *cr, const Runtime__V1__ContainerStatsFilter *f,
 				      const struct stats_env *env, struct ctr ***ret_v,
 				      size_t *ret_nv, size_t *ret_n);
+/* One pod's messages (stats_pod.c). */
+struct pod_sample {
+	struct pod *pod; /* referenced */
+	int take;        /* matched the filter */
+	int host_net;
+	char netns[CRISP_PATH_MAX];
+	Runtime__V1__PodSandboxStats st;
+	Runtime__V1__PodSandboxAttributes attr;
+	Runtime__V1__LinuxPodSandboxStats lin;
+	struct stats_msgs m;
+	Runtime__V1__NetworkUsage net;
+	Runtime__V1__ProcessUsage proc;
+	struct cgs_netif nif[STATS_MAX_IFACES];
+	Runtime__V1__NetworkInterfaceUsage ifu[STATS_MAX_IFACES];
+	Runtime__V1__NetworkInterfaceUsage *ifp[STATS_MAX_IFACES];
+	Runtime__V1__UInt64Value ifv[STATS_MAX_IFACES * 4];
+	size_t ifv_used;
+	Runtime__V1__ContainerStats **ctrs;
+};
+
+/* The pods of one call, their containers' samples, and the messages that point into both. */
+struct pod_list {
+	struct pod_sample *p;
+	size_t np;
+	struct ctr_sample *s;
+	size_t ns;
+	struct ctr **v;
+	size_t nv;
+	Runtime__V1__PodSandboxStats **out;
+	size_t n_out;
+};
+
+/* Sample the pods (one by exact id, or all matching f: NULL is all) and their containers
+ * into l; release with stats_pods_done whatever it returned. -ENOMEM. */
+int stats_pods_collect(struct crisp *cr, const char *one,
+		       const Runtime__V1__PodSandboxStatsFilter *f, struct pod_list *l);
+void stats_pods_done(struct pod_list *l);
 int stats_pod_register(struct grpc_server *s);
+/* ListMetricDescriptors and ListPodSandboxMetrics (stats_metrics.c). */
+int stats_metrics_register(struct grpc_server *s);
 
 #endif

@@ -18,25 +18,6 @@
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
 
-struct pod_sample {
-	struct pod *pod; /* referenced */
-	int take;        /* matched the filter */
-	int host_net;
-	char netns[CRISP_PATH_MAX];
-	Runtime__V1__PodSandboxStats st;
-	Runtime__V1__PodSandboxAttributes attr;
-	Runtime__V1__LinuxPodSandboxStats lin;
-	struct stats_msgs m;
-	Runtime__V1__NetworkUsage net;
-	Runtime__V1__ProcessUsage proc;
-	struct cgs_netif nif[STATS_MAX_IFACES];
-	Runtime__V1__NetworkInterfaceUsage ifu[STATS_MAX_IFACES];
-	Runtime__V1__NetworkInterfaceUsage *ifp[STATS_MAX_IFACES];
-	Runtime__V1__UInt64Value ifv[STATS_MAX_IFACES * 4];
-	size_t ifv_used;
-	Runtime__V1__ContainerStats **ctrs;
-};
-
 static int
 pod_matches(const struct pod *pod, const Runtime__V1__PodSandboxStatsFilter *f)
 {
@@ -216,20 +197,8 @@ pods_release(struct pod_sample *p, size_t n)
 	free(p);
 }
 
-struct pod_list {
-	struct pod_sample *p;
-	size_t np;
-	struct ctr_sample *s;
-	size_t ns;
-	struct ctr **v;
-	size_t nv;
-	Runtime__V1__PodSandboxStats **out;
-	size_t n_out;
-};
-
-/* Sample the pods (one, or all matching f) and their containers into l. */
-static int
-pods_collect(struct crisp *cr, const char *one, const Runtime__V1__PodSandboxStatsFilter *f,
+int
+stats_pods_collect(struct crisp *cr, const char *one, const Runtime__V1__PodSandboxStatsFilter *f,
 	     struct pod_list *l)
 {
 	struct stats_env env;
@@ -256,8 +225,8 @@ pods_collect(struct crisp *cr, const char *one, const Runtime__V1__PodSandboxSta
 	return 0;
 }
 
-static void
-pods_list_done(struct pod_list *l)
+void
+stats_pods_done(struct pod_list *l)
 {
 	pods_release(l->p, l->np);
 	free(l->s);
@@ -272,7 +241,7 @@ pod_stats_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	const Runtime__V1__PodSandboxStatsRequest *req =
 	    (const Runtime__V1__PodSandboxStatsRequest *)msg;
 	struct pod_list l = {0};
-	int r = pods_collect(ud, req->pod_sandbox_id, NULL, &l);
+	int r = stats_pods_collect(ud, req->pod_sandbox_id, NULL, &l);
 	if (r == 0 && l.n_out == 0)
 		r = -ENOENT;
 	Runtime__V1__PodSandboxStatsResponse resp;
@@ -280,7 +249,7 @@ pod_stats_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	resp.stats = l.n_out ? l.out[0] : NULL;
 	if (r == 0)
 		r = grpc_call_send(call, &resp.base);
-	pods_list_done(&l);
+	stats_pods_done(&l);
 	if (r == -ENOENT)
 		return grpc_call_failf(call, r, "pod sandbox %.64s not found", req->pod_sandbox_id);
 	if (r < 0)
@@ -294,14 +263,14 @@ list_pod_stats_handler(struct grpc_call *call, const ProtobufCMessage *msg, void
 	const Runtime__V1__ListPodSandboxStatsRequest *req =
 	    (const Runtime__V1__ListPodSandboxStatsRequest *)msg;
 	struct pod_list l = {0};
-	int r = pods_collect(ud, NULL, req->filter, &l);
+	int r = stats_pods_collect(ud, NULL, req->filter, &l);
 	Runtime__V1__ListPodSandboxStatsResponse resp;
 	runtime__v1__list_pod_sandbox_stats_response__init(&resp);
 	resp.n_stats = l.n_out;
 	resp.stats = l.out;
 	if (r == 0)
 		r = grpc_call_send(call, &resp.base);
-	pods_list_done(&l);
+	stats_pods_done(&l);
 	if (r < 0)
 		return grpc_call_failf(call, r, "ListPodSandboxStats: %s", strerror(-r));
 	return GRPC_STATUS_OK;

@@ -2,7 +2,8 @@
 # Container and pod stats through a real gRPC client, real runc, conmon and CNI: a container
 # that burns CPU and one that allocates memory show moving values, the writable layer grows
 # after a write (within the cache's refresh period), pod network bytes move after traffic on
-# eth0, process counts, filters by id, pod id and labels, and NOT_FOUND for unknown ids.
+# eth0, process counts, filters by id, pod id and labels, NOT_FOUND for unknown ids, and the
+# same numbers as cAdvisor-named metrics (ListMetricDescriptors, ListPodSandboxMetrics).
 # Needs root.
 import json
 import os
@@ -259,3 +260,42 @@ def test_filters_and_not_found(env):
         with pytest.raises(grpc.RpcError) as e:
             call()
         assert e.value.code() == grpc.StatusCode.NOT_FOUND, e.value
+
+
+def test_metric_descriptors_and_pod_metrics(env):
+    pb = env.pb
+    descs = {d.name: list(d.label_keys) for d in env.s.ListMetricDescriptors(
+        pb.ListMetricDescriptorsRequest(), timeout=10).descriptors}
+    for name in ("container_cpu_usage_seconds_total", "container_memory_working_set_bytes",
+                 "container_memory_usage_bytes", "container_network_receive_bytes_total",
+                 "container_network_transmit_bytes_total"):
+        assert name in descs, descs
+    pod = env.pod("met")
+    cid = env.run(pod, "burn", ["sh", "-c", "while :; do :; done"])
+    info, _ = env.info(pod)
+    # Some traffic out of eth0 (the gateway answers), so its counters are not zero.
+    subprocess.run(["nsenter", "--net=" + info["netns"], "busybox", "ping", "-c", "2", "-i",
+                    "0.2", "-W", "1", "%s.1" % env.info(pod)[1].rsplit(".", 1)[0]],
+                   capture_output=True, timeout=30)
+    # Wait for a whole second of CPU: the counter is in whole seconds.
+    def cpu_metric():
+        got = env.s.ListPodSandboxMetrics(pb.ListPodSandboxMetricsRequest(), timeout=10)
+        pm = [p for p in got.pod_metrics if p.pod_sandbox_id == pod]
+        assert len(pm) == 1, got
+        cms = {c.container_id: {m.name: m for m in c.metrics} for c in pm[0].container_metrics}
+        m = cms[cid]["container_cpu_usage_seconds_total"]
+        return (pm[0], cms) if m.value.value >= 1 else None
+    pm, cms = wait_for(cpu_metric, 60, "no second of CPU in the metrics")
+    m = cms[cid]["container_cpu_usage_seconds_total"]
+    assert m.metric_type == pb.COUNTER and m.timestamp > 0
+    assert list(m.label_values) == [cid, "burn", env.reg.bb]
+    assert len(m.label_values) == len(descs[m.name])
+    ws = cms[cid]["container_memory_working_set_bytes"]
+    assert ws.metric_type == pb.GAUGE and ws.value.value > 0
+    net = {(m.name, m.label_values[3]): m for m in pm.metrics}
+    rx = net[("container_network_receive_bytes_total", "eth0")]
+    tx = net[("container_network_transmit_bytes_total", "eth0")]
+    assert rx.value.value > 0 and tx.value.value > 0
+    assert list(rx.label_values) == [pod, "met", "", "eth0"]
+    assert len(rx.label_values) == len(descs[rx.name])
+    assert not any(l == "lo" for _, l in net)
