@@ -64,6 +64,7 @@ void stats_ctr_sample(struct ctr_sample *s, const struct stats_env *env);
 struct ctr_sample *stats_ctrs_collect(struct crisp *cr, const Runtime__V1__ContainerStatsFilter *f,
 				      const struct stats_env *env, struct ctr ***ret_v,
 				      size_t *ret_nv, size_t *ret_n);
+
 /* One pod's messages (stats_pod.c). */
 struct pod_sample {
 	struct pod *pod; /* referenced */

@@ -15,7 +15,16 @@
 
 #define SVC (&runtime__v1__runtime_service__descriptor)
 
-enum msrc { M_CPU, M_MEM, M_WS, M_RSS, M_RXB, M_RXE, M_TXB, M_TXE };
+enum msrc {
+	M_CPU,
+	M_MEM,
+	M_WS,
+	M_RSS,
+	M_RXB,
+	M_RXE,
+	M_TXB,
+	M_TXE
+};
 
 static const struct mdef {
 	const char *name, *help;
@@ -40,6 +49,7 @@ static const struct mdef {
     {"container_network_transmit_errors_total", "Transmit errors on a pod interface.",
      RUNTIME__V1__METRIC_TYPE__COUNTER, M_TXE},
 };
+
 #define N_CTR_DEFS 4u
 #define N_NET_DEFS 4u
 
@@ -86,8 +96,8 @@ ctr_value(const Runtime__V1__ContainerStats *c, enum msrc src, uint64_t *ret)
 		return 1;
 	}
 	if (c->memory)
-		v = src == M_MEM ? c->memory->usage_bytes
-		    : src == M_WS ? c->memory->working_set_bytes
+		v = src == M_MEM   ? c->memory->usage_bytes
+		    : src == M_WS  ? c->memory->working_set_bytes
 		    : src == M_RSS ? c->memory->rss_bytes
 				   : NULL;
 	if (v)
@@ -98,7 +108,7 @@ ctr_value(const Runtime__V1__ContainerStats *c, enum msrc src, uint64_t *ret)
 static uint64_t
 net_value(const Runtime__V1__NetworkInterfaceUsage *u, enum msrc src)
 {
-	const Runtime__V1__UInt64Value *v = src == M_RXB ? u->rx_bytes
+	const Runtime__V1__UInt64Value *v = src == M_RXB   ? u->rx_bytes
 					    : src == M_RXE ? u->rx_errors
 					    : src == M_TXB ? u->tx_bytes
 							   : u->tx_errors;

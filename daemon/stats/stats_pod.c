@@ -199,7 +199,7 @@ pods_release(struct pod_sample *p, size_t n)
 
 int
 stats_pods_collect(struct crisp *cr, const char *one, const Runtime__V1__PodSandboxStatsFilter *f,
-	     struct pod_list *l)
+		   struct pod_list *l)
 {
 	struct stats_env env;
 	stats_env_init(cr, &env);

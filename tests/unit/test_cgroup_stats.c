@@ -3,7 +3,6 @@
  * trees of both hierarchies (tests/data/cgroup/), hostile and truncated contents, cgroup path
  * expansion for both drivers, the bounded layer walk and the stats cache.
  * runs in: tests. */
-/* cmocka 1.1.5 needs these four before <cmocka.h>. */
 /* clang-format off */
 #include <stdarg.h>
 #include <stddef.h>
