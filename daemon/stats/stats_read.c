@@ -82,11 +82,12 @@ read_mem(const char *root, int v2, const char *dir, struct stats_cg *s)
 		return;
 	struct cgs_text t[3];
 	const char *ctl = v2 ? NULL : "memory";
-	for (size_t i = 0; i < 3; i++)
-		if (read_cg_file(root, ctl, dir, f[v2][i], buf + i * STATS_CGROUP_FILE_MAX, &t[i]) <
-			0 &&
-		    i < 2)
+	for (size_t i = 0; i < 3; i++) {
+		int r =
+		    read_cg_file(root, ctl, dir, f[v2][i], buf + i * STATS_CGROUP_FILE_MAX, &t[i]);
+		if (r < 0 && i < 2) /* the limit file may be absent (the root cgroup has none) */
 			return;
+	}
 	int r = v2 ? cgs_mem_v2(t[0], t[1], t[2], &s->mem) : cgs_mem_v1(t[0], t[1], t[2], &s->mem);
 	s->have_mem = r == 0;
 }
@@ -207,8 +208,10 @@ struct walk {
 	dev_t dev;
 };
 
+/* Recursive, with the depth capped at STATS_LAYER_MAX_DEPTH (one fd and DIR per level): an
+ * explicit stack would be longer code for the same bound. */
 static void
-walk_dir(int dfd, unsigned depth, struct walk *w)
+walk_dir(int dfd, unsigned depth, struct walk *w) /* NOLINT(misc-no-recursion) */
 {
 	DIR *d = fdopendir(dfd);
 	if (!d) {
@@ -230,7 +233,7 @@ walk_dir(int dfd, unsigned depth, struct walk *w)
 		int sub =
 		    openat(dirfd(d), e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (sub >= 0)
-			walk_dir(sub, depth + 1, w);
+			walk_dir(sub, depth + 1, w); /* NOLINT(misc-no-recursion) */
 	}
 	(void)closedir(d);
 }
