@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,10 @@ create_handler(struct grpc_call *call, const ProtobufCMessage *msg, void *ud)
 	return s;
 }
 
+/* Look up a container and take c->mu (an operation) or c->st_mu (reading: Status, ExecSync,
+ * never behind a runtime call); on failure *status holds the call's error reply. */
 static struct ctr *
-lock_ctr(struct crisp *cr, const char *id, struct grpc_call *call, int *status)
+lock_ctr_mu(struct crisp *cr, const char *id, struct grpc_call *call, int *status, bool reading)
 {
 	int amb;
 	struct ctr *c = ctrs_get(cr->ctrs, id, &amb);
@@ -79,14 +82,21 @@ lock_ctr(struct crisp *cr, const char *id, struct grpc_call *call, int *status)
 					  amb ? "is an ambiguous id prefix" : "not found");
 		return NULL;
 	}
-	pthread_mutex_lock(&c->mu);
+	pthread_mutex_t *mu = reading ? &c->st_mu : &c->mu;
+	pthread_mutex_lock(mu);
 	if (c->removed) {
-		pthread_mutex_unlock(&c->mu);
+		pthread_mutex_unlock(mu);
 		ctr_unref(c);
 		*status = grpc_call_failf(call, ENOENT, "container %.64s not found", id);
 		return NULL;
 	}
 	return c;
+}
+
+static struct ctr *
+lock_ctr(struct crisp *cr, const char *id, struct grpc_call *call, int *status)
+{
+	return lock_ctr_mu(cr, id, call, status, false);
 }
 
 static void
@@ -96,25 +106,10 @@ unlock_ctr(struct ctr *c)
 	ctr_unref(c);
 }
 
-/* A container for reading (Status, ExecSync): st_mu only, never behind a runtime call. */
 static struct ctr *
 read_lock_ctr(struct crisp *cr, const char *id, struct grpc_call *call, int *status)
 {
-	int amb;
-	struct ctr *c = ctrs_get(cr->ctrs, id, &amb);
-	if (!c) {
-		*status = grpc_call_failf(call, amb ? EINVAL : ENOENT, "container %.64s %s", id,
-					  amb ? "is an ambiguous id prefix" : "not found");
-		return NULL;
-	}
-	pthread_mutex_lock(&c->st_mu);
-	if (c->removed) {
-		pthread_mutex_unlock(&c->st_mu);
-		ctr_unref(c);
-		*status = grpc_call_failf(call, ENOENT, "container %.64s not found", id);
-		return NULL;
-	}
-	return c;
+	return lock_ctr_mu(cr, id, call, status, true);
 }
 
 static void

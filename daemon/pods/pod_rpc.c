@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,20 +200,29 @@ lookup(struct pods *p, const char *id, int *ambiguous)
 	return found;
 }
 
-/* Lock a pod for an operation; NULL (and a NOT_FOUND-worthy result) if it is gone. */
+/* Look up a pod and take one of its mutexes: pod->mu for an operation, pod->st_mu for reading
+ * (Status: never behind another request's slow work). NULL (a NOT_FOUND-worthy result) if it
+ * is gone or still being created. */
 static struct pod *
-lock_pod(struct crisp *cr, const char *id, int *ambiguous)
+lock_pod_mu(struct crisp *cr, const char *id, int *ambiguous, bool reading)
 {
 	struct pod *pod = lookup(cr->pods, id, ambiguous);
 	if (!pod)
 		return NULL;
-	pthread_mutex_lock(&pod->mu);
+	pthread_mutex_t *mu = reading ? &pod->st_mu : &pod->mu;
+	pthread_mutex_lock(mu);
 	if (pod->removed || pod->state == POD_CREATING) {
-		pthread_mutex_unlock(&pod->mu);
+		pthread_mutex_unlock(mu);
 		pod_unref(pod);
 		return NULL;
 	}
 	return pod;
+}
+
+static struct pod *
+lock_pod(struct crisp *cr, const char *id, int *ambiguous)
+{
+	return lock_pod_mu(cr, id, ambiguous, false);
 }
 
 static void
@@ -222,20 +232,10 @@ unlock_pod(struct pod *pod)
 	pod_unref(pod);
 }
 
-/* A pod for reading (Status): st_mu only, never behind another request's slow work. */
 static struct pod *
 read_lock_pod(struct crisp *cr, const char *id, int *ambiguous)
 {
-	struct pod *pod = lookup(cr->pods, id, ambiguous);
-	if (!pod)
-		return NULL;
-	pthread_mutex_lock(&pod->st_mu);
-	if (pod->removed || pod->state == POD_CREATING) {
-		pthread_mutex_unlock(&pod->st_mu);
-		pod_unref(pod);
-		return NULL;
-	}
-	return pod;
+	return lock_pod_mu(cr, id, ambiguous, true);
 }
 
 static void
